@@ -1,0 +1,153 @@
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ErrorResponse, HealthResponse, PlatformSchema } from '@lockstep/protocol';
+import { openSqliteStore, type Store } from '@lockstep/store';
+import { resolveConfig, type ServerConfig, type ServerOptions } from './config.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { installErrorHandling } from './http/errors.ts';
+import { credentialOf, sameOrigin } from './http/authentication.ts';
+import { AuthService } from './services/auth-service.ts';
+import { createMemoryBus, type EventBus } from './services/event-bus.ts';
+import { RealtimeHub } from './realtime/hub.ts';
+import { authRoutes } from './routes/auth-routes.ts';
+import { sessionRoutes } from './routes/session-routes.ts';
+import { loadBreachedPasswords } from './security/breached-passwords.ts';
+
+/** A running Lockstep server and the parts tests reach into. */
+export interface LockstepServer {
+  app: FastifyInstance;
+  config: ServerConfig;
+  store: Store;
+  hub: RealtimeHub;
+  auth: AuthService;
+  metrics: Metrics;
+  /** The base URL, once listening. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the server on embedded storage and starts listening. `port: 0` picks a free port, which
+ * is what tests use.
+ */
+export async function startServer(options: ServerOptions = {}): Promise<LockstepServer> {
+  const config = resolveConfig(options);
+  const store = await openSqliteStore(join(config.dataDir, 'lockstep.db'));
+  const bus = createMemoryBus();
+  const metrics = createMetrics();
+  const auth = new AuthService(store, bus, config);
+  const hub = new RealtimeHub(auth, store, bus, config, metrics.hub);
+  const app = await buildHttp({ config, store, bus, metrics, auth, hub });
+  const breached = loadBreachedPasswords();
+  app.log.info({ entries: breached.size, sources: breached.sourceSizes }, 'breached-password list loaded');
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return {
+    app,
+    config,
+    store,
+    hub,
+    auth,
+    metrics,
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    async close() {
+      hub.close();
+      await app.close();
+      await store.close();
+    },
+  };
+}
+
+interface Parts {
+  config: ServerConfig;
+  store: Store;
+  bus: EventBus;
+  metrics: Metrics;
+  auth: AuthService;
+  hub: RealtimeHub;
+}
+
+async function buildHttp({ config, store, metrics, auth, hub }: Parts): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      // Credentials never reach the logs.
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'],
+    },
+    trustProxy: config.trustProxy,
+    bodyLimit: 64 * 1024,
+    genReqId: () => crypto.randomUUID(),
+    ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  installErrorHandling(app);
+  app.addSchema(ErrorResponse);
+  app.addSchema(PlatformSchema);
+  await app.register(cookie);
+  await app.register(helmet, { contentSecurityPolicy: false });
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Lockstep native API', version: '1' },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'lockstep_session' },
+        },
+      },
+    },
+  });
+  instrument(app, metrics);
+  await app.register(authRoutes, { auth, config, metrics, store, hub });
+  await app.register(sessionRoutes, { auth, config, metrics, store, hub });
+  registerSystemRoutes(app, store, metrics);
+  attachWebSocket(app, hub);
+  return app;
+}
+
+function instrument(app: FastifyInstance, metrics: Metrics): void {
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const labels = { method: request.method, route };
+    metrics.httpRequests.inc({ ...labels, status: String(reply.statusCode) });
+    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+  });
+}
+
+function registerSystemRoutes(app: FastifyInstance, store: Store, metrics: Metrics): void {
+  const startedAt = Date.now();
+  app.get('/healthz', { schema: { tags: ['system'], response: { 200: HealthResponse } } }, async () => {
+    await store.ping();
+    return { status: 'ok' as const, storage: store.dialect, uptimeSeconds: Math.floor((Date.now() - startedAt) / 1000) };
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    void reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}
+
+/** Routes `/v1/ws` upgrades to the hub; every other upgrade path is refused. */
+function attachWebSocket(app: FastifyInstance, hub: RealtimeHub): void {
+  app.server.on('upgrade', (request, socket, head) => {
+    const path = (request.url ?? '').split('?')[0];
+    if (path !== '/v1/ws') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    const credential = credentialOf(request.headers);
+    // A cookie rides along on any page's handshake, so a cookie-authenticated socket must come
+    // from this server's own origin (cross-site WebSocket hijacking).
+    if (credential?.via === 'cookie' && !sameOrigin(request.headers)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    hub.handleUpgrade(request, socket, head, credential?.token ?? null);
+  });
+}

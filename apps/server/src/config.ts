@@ -1,0 +1,75 @@
+import { join } from 'node:path';
+import { platforms, type Platform } from '@lockstep/protocol';
+import { defaultLifetimes, defaultSlotLimits, type SessionLifetimes, type SlotLimits } from './domain/session-policy.ts';
+import { defaultThrottlePolicy, type ThrottlePolicy } from './domain/login-throttle.ts';
+
+/** Everything the server can be configured with; `resolveConfig` fills in the defaults. */
+export interface ServerConfig {
+  port: number;
+  host: string;
+  /** Folder of the embedded store; `lockstep.db` is created inside it. */
+  dataDir: string;
+  slots: SlotLimits;
+  lifetimes: SessionLifetimes;
+  throttle: ThrottlePolicy;
+  /** Registrations allowed per IP per `registerWindowMs`. */
+  registerPerIpMax: number;
+  registerWindowMs: number;
+  /** Trust X-Forwarded-For from these proxies (Fastify's trustProxy); off by default so it cannot be spoofed. */
+  trustProxy: boolean | string | string[];
+  /** Mark cookies Secure; on when served over https. */
+  secureCookies: boolean;
+  /** How often live connections get a heartbeat carrying the stream head. */
+  heartbeatMs: number;
+  /** A connection that has not authenticated by then is closed. */
+  wsAuthTimeoutMs: number;
+  /** Session last-active times are written at most this often, to keep requests from all writing. */
+  touchIntervalMs: number;
+  logLevel: string;
+  /** The clock every rule reads; tests inject one to test expiry without waiting. */
+  now: () => number;
+}
+
+export type ServerOptions = Partial<Omit<ServerConfig, 'slots' | 'lifetimes' | 'throttle'>> & {
+  slots?: Partial<SlotLimits>;
+  lifetimes?: Partial<SessionLifetimes>;
+  throttle?: Partial<ThrottlePolicy>;
+};
+
+export function resolveConfig(options: ServerOptions = {}): ServerConfig {
+  return {
+    port: options.port ?? 8080,
+    host: options.host ?? '127.0.0.1',
+    dataDir: options.dataDir ?? join(process.cwd(), 'data'),
+    slots: { ...defaultSlotLimits, ...options.slots },
+    lifetimes: { ...defaultLifetimes, ...options.lifetimes },
+    throttle: { ...defaultThrottlePolicy, ...options.throttle },
+    registerPerIpMax: options.registerPerIpMax ?? 30,
+    registerWindowMs: options.registerWindowMs ?? 10 * 60_000,
+    trustProxy: options.trustProxy ?? false,
+    secureCookies: options.secureCookies ?? false,
+    heartbeatMs: options.heartbeatMs ?? 15_000,
+    wsAuthTimeoutMs: options.wsAuthTimeoutMs ?? 5_000,
+    touchIntervalMs: options.touchIntervalMs ?? 60_000,
+    logLevel: options.logLevel ?? 'info',
+    now: options.now ?? Date.now,
+  };
+}
+
+/**
+ * Parses slot limits written as `ios=2,web=unlimited`. Throws with the offending part named, so the
+ * command line can print it.
+ */
+export function parseSlotLimits(text: string): Partial<SlotLimits> {
+  const limits: Partial<SlotLimits> = {};
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [name, value] = part.split('=');
+    if (!platforms.includes(name as Platform)) throw new Error(`unknown platform "${name}" in --slots`);
+    const limit = value === 'unlimited' ? Infinity : Number(value);
+    if (!(limit === Infinity || (Number.isInteger(limit) && limit >= 1))) {
+      throw new Error(`slot limit for ${name} must be a whole number of at least 1, or "unlimited"`);
+    }
+    limits[name as Platform] = limit;
+  }
+  return limits;
+}

@@ -1,0 +1,284 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import {
+  LockstepError,
+  describeRevokeReason,
+  wsCloseCodes,
+  type AccountEvent,
+  type ClientMessage,
+  type RevokeReason,
+  type ServerMessage,
+} from '@lockstep/protocol';
+import type { Store } from '@lockstep/store';
+import type { ServerConfig } from '../config.ts';
+import type { AccountEventBatch, EventBus } from '../services/event-bus.ts';
+import { toAccountEvent } from '../services/account-stream.ts';
+import type { AuthService, Principal } from '../services/auth-service.ts';
+import { sessionExpiresAt } from '../domain/session-policy.ts';
+
+/** Bounds that keep one account or one socket from taking the server's memory. */
+const connectionsPerSessionMax = 8;
+const messageBytesMax = 4096;
+/** A device further behind than this gets "reset" and reloads a snapshot instead of a replay. */
+const replayEventsMax = 5000;
+const replayPageSize = 500;
+
+interface Connection {
+  ws: WebSocket;
+  principal: Principal | null;
+  subscribed: boolean;
+  /** While a replay runs, live events wait here so none is sent twice or out of order. */
+  pending: AccountEvent[] | null;
+  lastSentSeq: number;
+  expiresAt: number;
+  alive: boolean;
+}
+
+export interface HubMetrics {
+  connectionsOpened(): void;
+  connectionsClosed(): void;
+  eventsSent(count: number): void;
+}
+
+/**
+ * The WebSocket side of the gateway: authenticates devices on `/v1/ws`, replays what a device
+ * missed, pushes committed events of its account, and closes a session's connections as soon as
+ * the session is revoked or expires.
+ */
+export class RealtimeHub {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: messageBytesMax });
+  private readonly bySession = new Map<string, Set<Connection>>();
+  private readonly byAccount = new Map<number, Set<Connection>>();
+  private readonly heads = new Map<number, { epoch: string; seq: number }>();
+  private readonly unsubscribe: () => void;
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(
+    private readonly auth: AuthService,
+    private readonly store: Store,
+    bus: EventBus,
+    private readonly config: ServerConfig,
+    private readonly metrics: HubMetrics,
+  ) {
+    this.unsubscribe = bus.subscribe((batch) => this.deliver(batch));
+    this.heartbeat = setInterval(() => void this.sweep(), config.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** Number of open connections, for metrics and tests. */
+  get connectionCount(): number {
+    return this.wss.clients.size;
+  }
+
+  /** Takes over an HTTP upgrade on `/v1/ws`; `token` is the bearer or cookie credential, if any. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, token: string | null): void {
+    this.wss.handleUpgrade(request, socket, head, (ws) => {
+      const conn: Connection = {
+        ws,
+        principal: null,
+        subscribed: false,
+        pending: null,
+        lastSentSeq: 0,
+        expiresAt: 0,
+        alive: true,
+      };
+      this.metrics.connectionsOpened();
+      ws.on('close', () => this.detach(conn));
+      ws.on('pong', () => (conn.alive = true));
+      ws.on('message', (data, isBinary) => void this.onMessage(conn, data, isBinary));
+      ws.on('error', () => ws.terminate());
+      if (token !== null) {
+        void this.authenticate(conn, token);
+      } else {
+        const timer = setTimeout(() => {
+          if (!conn.principal) ws.close(wsCloseCodes.unauthenticated, 'authentication timed out');
+        }, this.config.wsAuthTimeoutMs);
+        timer.unref();
+      }
+    });
+  }
+
+  /** Closes every connection (server shutdown) and stops the heartbeat. */
+  close(): void {
+    clearInterval(this.heartbeat);
+    this.unsubscribe();
+    for (const ws of this.wss.clients) ws.close(wsCloseCodes.shuttingDown, 'server shutting down');
+    this.wss.close();
+  }
+
+  private async authenticate(conn: Connection, token: string): Promise<void> {
+    let principal: Principal;
+    try {
+      principal = await this.auth.authenticate(token);
+    } catch (error) {
+      const message = error instanceof LockstepError ? error.message : 'authentication failed';
+      const code = error instanceof LockstepError ? error.code : 'UNAUTHENTICATED';
+      this.send(conn, { type: 'error', code, message });
+      conn.ws.close(wsCloseCodes.unauthenticated, code);
+      return;
+    }
+    const sessionConns = this.bySession.get(principal.session.id) ?? new Set<Connection>();
+    if (sessionConns.size >= connectionsPerSessionMax) {
+      this.send(conn, { type: 'error', code: 'RATE_LIMITED', message: 'too many connections for this session' });
+      conn.ws.close(wsCloseCodes.badMessage, 'too many connections');
+      return;
+    }
+    conn.principal = principal;
+    conn.expiresAt = sessionExpiresAt(principal.session, this.config.lifetimes);
+    sessionConns.add(conn);
+    this.bySession.set(principal.session.id, sessionConns);
+    const accountConns = this.byAccount.get(principal.account.id) ?? new Set<Connection>();
+    accountConns.add(conn);
+    this.byAccount.set(principal.account.id, accountConns);
+    const head = await this.head(principal.account.id);
+    this.send(conn, {
+      type: 'hello',
+      accountId: principal.account.id,
+      sessionId: principal.session.id,
+      epoch: head.epoch,
+      seq: head.seq,
+    });
+  }
+
+  private async onMessage(conn: Connection, data: RawData, isBinary: boolean): Promise<void> {
+    let message: ClientMessage;
+    try {
+      if (isBinary) throw new Error('binary');
+      message = JSON.parse(data.toString()) as ClientMessage;
+      if (typeof message !== 'object' || message === null) throw new Error('not an object');
+    } catch {
+      this.send(conn, { type: 'error', code: 'INVALID_JSON', message: 'messages must be JSON objects' });
+      return;
+    }
+    if (message.type === 'auth' && typeof message.token === 'string' && !conn.principal) {
+      await this.authenticate(conn, message.token);
+    } else if (message.type === 'subscribe' && conn.principal && Number.isSafeInteger(message.since) && message.since >= 0) {
+      await this.subscribe(conn, message.since, typeof message.epoch === 'string' ? message.epoch : undefined);
+    } else if (message.type === 'ping') {
+      const head = conn.principal ? await this.head(conn.principal.account.id) : { epoch: '', seq: 0 };
+      this.send(conn, { type: 'heartbeat', epoch: head.epoch, seq: head.seq });
+    } else {
+      const why = conn.principal ? 'unknown message type or bad field' : 'authenticate first';
+      this.send(conn, { type: 'error', code: 'VALIDATION_FAILED', message: why });
+    }
+  }
+
+  /** Replays the events after `since`, or answers "reset" when the device's copy cannot be resumed. */
+  private async subscribe(conn: Connection, since: number, epoch: string | undefined): Promise<void> {
+    const accountId = conn.principal!.account.id;
+    conn.pending = [];
+    conn.subscribed = true;
+    const head = await this.head(accountId, true);
+    if ((epoch !== undefined && epoch !== head.epoch) || since > head.seq || head.seq - since > replayEventsMax) {
+      const reason = epoch !== undefined && epoch !== head.epoch ? 'epoch changed' : 'too far behind to replay';
+      this.send(conn, { type: 'reset', epoch: head.epoch, seq: head.seq, reason });
+      conn.lastSentSeq = head.seq;
+    } else {
+      conn.lastSentSeq = since;
+      for (;;) {
+        const page = await this.store.repos.events.listAfter(accountId, conn.lastSentSeq, replayPageSize);
+        for (const stored of page) this.sendEvent(conn, head.epoch, toAccountEvent(stored));
+        if (page.length < replayPageSize) break;
+      }
+      this.send(conn, { type: 'replayed', epoch: head.epoch, seq: conn.lastSentSeq });
+    }
+    const pending = conn.pending;
+    conn.pending = null;
+    for (const event of pending) this.sendEvent(conn, head.epoch, event);
+  }
+
+  private deliver(batch: AccountEventBatch): void {
+    const last = batch.events[batch.events.length - 1];
+    if (last) this.heads.set(batch.accountId, { epoch: batch.epoch, seq: last.seq });
+    for (const conn of this.byAccount.get(batch.accountId) ?? []) {
+      if (!conn.subscribed) continue;
+      for (const event of batch.events) {
+        if (conn.pending) conn.pending.push(event);
+        else this.sendEvent(conn, batch.epoch, event);
+      }
+    }
+    for (const event of batch.events) {
+      if (event.type === 'session.revoked') {
+        const reason = (event.data.session.revokeReason ?? 'logout') as RevokeReason;
+        this.closeSession(event.data.session.id, reason);
+      }
+    }
+  }
+
+  private sendEvent(conn: Connection, epoch: string, event: AccountEvent): void {
+    if (event.seq <= conn.lastSentSeq) return;
+    conn.lastSentSeq = event.seq;
+    this.send(conn, { type: 'event', epoch, event });
+    this.metrics.eventsSent(1);
+  }
+
+  /** Tells each connection of the session why it ends, then closes it. */
+  private closeSession(sessionId: string, reason: RevokeReason | 'expired'): void {
+    for (const conn of this.bySession.get(sessionId) ?? []) {
+      this.send(conn, { type: 'revoked', reason, message: describeRevokeReason(reason) });
+      conn.ws.close(wsCloseCodes.revoked, reason);
+      this.detach(conn);
+    }
+  }
+
+  private detach(conn: Connection): void {
+    if (!conn.principal) return;
+    const { session, account } = conn.principal;
+    const sessionConns = this.bySession.get(session.id);
+    sessionConns?.delete(conn);
+    if (sessionConns?.size === 0) this.bySession.delete(session.id);
+    const accountConns = this.byAccount.get(account.id);
+    accountConns?.delete(conn);
+    if (accountConns?.size === 0) {
+      this.byAccount.delete(account.id);
+      this.heads.delete(account.id);
+    }
+    conn.principal = null;
+    this.metrics.connectionsClosed();
+  }
+
+  private async head(accountId: number, fresh = false): Promise<{ epoch: string; seq: number }> {
+    const cached = this.heads.get(accountId);
+    if (cached && !fresh) return cached;
+    const head = await this.auth.streamHead(accountId);
+    const newer = this.heads.get(accountId);
+    // An event delivered while the read was in flight may have moved the head further.
+    const best = newer && newer.seq > head.seq ? newer : head;
+    if (this.byAccount.has(accountId)) this.heads.set(accountId, best);
+    return best;
+  }
+
+  /** Heartbeats with the stream head, dead-peer detection, and closing expired sessions; runs on a timer, tests call it directly. */
+  async sweep(): Promise<void> {
+    const now = this.config.now();
+    for (const ws of this.wss.clients) {
+      if (ws.readyState === ws.OPEN) ws.ping();
+    }
+    for (const [sessionId, conns] of this.bySession) {
+      const first = conns.values().next().value;
+      if (!first?.principal || now < first.expiresAt) continue;
+      const session = await this.store.repos.sessions.findById(first.principal.account.id, sessionId);
+      const expiresAt = session ? sessionExpiresAt(session, this.config.lifetimes) : 0;
+      if (!session || session.revokedAt !== null || now >= expiresAt) this.closeSession(sessionId, 'expired');
+      else for (const conn of conns) conn.expiresAt = expiresAt;
+    }
+    for (const conns of this.byAccount.values()) {
+      for (const conn of conns) {
+        if (!conn.alive) {
+          conn.ws.terminate();
+          continue;
+        }
+        conn.alive = false;
+        if (conn.subscribed && conn.principal) {
+          const head = await this.head(conn.principal.account.id);
+          this.send(conn, { type: 'heartbeat', epoch: head.epoch, seq: head.seq });
+        }
+      }
+    }
+  }
+
+  private send(conn: Connection, message: ServerMessage): void {
+    if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(JSON.stringify(message));
+  }
+}

@@ -1,0 +1,95 @@
+import { hash, verify } from '@node-rs/argon2';
+import { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import { adjacencyGraphs, dictionary as commonDictionary } from '@zxcvbn-ts/language-common';
+import { dictionary as enDictionary, translations } from '@zxcvbn-ts/language-en';
+import { LockstepError, passwordLengthMax, passwordLengthMin } from '@lockstep/protocol';
+import { loadBreachedPasswords } from './breached-passwords.ts';
+
+/** zxcvbn scores 0-4; below this the password is refused as weak. */
+const strengthScoreMin = 3;
+/**
+ * zxcvbn's cost grows with length; a long passphrase's strength is already settled by its first
+ * hundred characters, so only those are scored. The password itself is never truncated.
+ */
+const strengthInputLengthMax = 100;
+
+let estimator: ZxcvbnFactory | undefined;
+function strengthEstimator(): ZxcvbnFactory {
+  estimator ??= new ZxcvbnFactory({
+    translations,
+    graphs: adjacencyGraphs,
+    dictionary: { ...commonDictionary, ...enDictionary },
+  });
+  return estimator;
+}
+
+/** Passwords are compared after NFKC normalisation, so the same typed text always matches. */
+export function normalizePassword(password: string): string {
+  return password.normalize('NFKC');
+}
+
+/**
+ * Checks a new password against the rules of A1 and throws a LockstepError naming the rule that
+ * failed. Composition rules are deliberately absent (NIST SP 800-63B).
+ */
+export function assertAcceptablePassword(password: string, context: { email: string }): void {
+  const normalized = normalizePassword(password);
+  const length = [...normalized].length;
+  if (length < passwordLengthMin) {
+    throw new LockstepError(
+      'PASSWORD_TOO_SHORT',
+      `password must have at least ${passwordLengthMin} characters; it has ${length}`,
+      { field: 'password' },
+    );
+  }
+  if (length > passwordLengthMax) {
+    throw new LockstepError('PASSWORD_TOO_LONG', `password may have at most ${passwordLengthMax} characters`, {
+      field: 'password',
+    });
+  }
+  if (loadBreachedPasswords().has(normalized)) {
+    throw new LockstepError(
+      'PASSWORD_BREACHED',
+      'password is in a list of common and breached passwords; choose another one',
+      { field: 'password' },
+    );
+  }
+  const emailParts = context.email.toLowerCase().split(/[@.+_-]/).filter((p) => p.length >= 3);
+  const result = strengthEstimator().check(normalized.slice(0, strengthInputLengthMax), [
+    context.email,
+    ...emailParts,
+    'lockstep',
+  ]);
+  if (result.score < strengthScoreMin) {
+    const hint = [result.feedback.warning, ...result.feedback.suggestions].filter(Boolean).join(' ');
+    throw new LockstepError(
+      'PASSWORD_WEAK',
+      `password is too easy to guess (strength ${result.score} of 4, at least ${strengthScoreMin} needed)` +
+        (hint ? `: ${hint}` : ''),
+      { field: 'password', details: { score: result.score } },
+    );
+  }
+}
+
+/** OWASP's recommended argon2id parameters (19 MiB, 2 passes, 1 lane). */
+const argon2Options = { // Algorithm.Argon2id is 2; the enum is a const enum that isolated modules cannot read.
+  algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+export function hashPassword(password: string): Promise<string> {
+  return hash(normalizePassword(password), argon2Options);
+}
+
+export function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+  return verify(passwordHash, normalizePassword(password));
+}
+
+let dummyHash: Promise<string> | undefined;
+/**
+ * Verifies against a throwaway hash when the account does not exist, so the response time does not
+ * tell an attacker which emails are registered.
+ */
+export async function verifyAgainstDummy(password: string): Promise<false> {
+  dummyHash ??= hashPassword('lockstep-dummy-password-for-timing');
+  await verify(await dummyHash, normalizePassword(password));
+  return false;
+}

@@ -1,0 +1,68 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { parseSlotLimits, type ServerOptions } from './config.ts';
+import { startServer, type LockstepServer } from './app.ts';
+
+/** The options `npm start` and `lockstep serve` share. */
+export function addServeOptions(command: Command): Command {
+  return command
+    .option('--port <port>', 'port to listen on (env PORT)', process.env.PORT ?? '8080')
+    .option('--host <host>', 'address to listen on (env HOST)', process.env.HOST ?? '127.0.0.1')
+    .option('--data <dir>', 'folder of the embedded store (env LOCKSTEP_DATA)', process.env.LOCKSTEP_DATA ?? './data')
+    .option('--slots <limits>', 'per-platform session limits, e.g. "ios=2,web=unlimited"')
+    .option('--idle-days <days>', 'a session unused this many days ends', '30')
+    .option('--max-days <days>', 'a session ends this many days after login, however active', '90')
+    .option('--trust-proxy <addresses>', 'trust X-Forwarded-For from these proxy addresses (comma-separated)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (env LOG_LEVEL)', process.env.LOG_LEVEL ?? 'info');
+}
+
+interface ServeFlags {
+  port: string;
+  host: string;
+  data: string;
+  slots?: string;
+  idleDays: string;
+  maxDays: string;
+  trustProxy?: string;
+  logLevel: string;
+}
+
+function positiveNumber(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, got "${text}"`);
+  return value;
+}
+
+/** Turns command-line flags into server options, naming the flag when one is wrong. */
+export function serveOptionsFrom(flags: ServeFlags): ServerOptions {
+  const port = Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535, got "${flags.port}"`);
+  const dayMs = 86_400_000;
+  return {
+    port,
+    host: flags.host,
+    dataDir: resolve(flags.data),
+    slots: flags.slots ? parseSlotLimits(flags.slots) : undefined,
+    lifetimes: {
+      idleMs: positiveNumber('idle-days', flags.idleDays) * dayMs,
+      absoluteMs: positiveNumber('max-days', flags.maxDays) * dayMs,
+    },
+    trustProxy: flags.trustProxy ? flags.trustProxy.split(',').map((a) => a.trim()) : false,
+    logLevel: flags.logLevel,
+  };
+}
+
+/** Starts the server from flags, prints where it is, and shuts down cleanly on SIGINT/SIGTERM. */
+export async function serve(flags: ServeFlags): Promise<LockstepServer> {
+  const server = await startServer(serveOptionsFrom(flags));
+  process.stdout.write(`\nLockstep is running at ${server.url}\n  data: ${server.config.dataDir}\n  API:  ${server.url}/openapi.json\n\n`);
+  const stop = (): void => {
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return server;
+}

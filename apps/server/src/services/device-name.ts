@@ -1,0 +1,22 @@
+import { UAParser } from 'ua-parser-js';
+
+/** Longest device name stored; user agents can be arbitrarily long. */
+const deviceNameLengthMax = 100;
+const userAgentLengthMax = 512;
+
+/** A readable device name from the client's own name, else from its user agent ("Chrome 120 on macOS"). */
+export function deviceNameFor(given: string | undefined, userAgent: string): string {
+  const trimmed = given?.trim();
+  if (trimmed) return trimmed.slice(0, deviceNameLengthMax);
+  const ua = new UAParser(userAgent).getResult();
+  const browser = [ua.browser.name, ua.browser.major].filter(Boolean).join(' ');
+  const os = [ua.os.name, ua.os.version].filter(Boolean).join(' ');
+  const model = [ua.device.vendor, ua.device.model].filter(Boolean).join(' ');
+  const client = browser || model || userAgent.split(/[\s/]/)[0] || 'Unknown client';
+  const name = os ? `${client} on ${os}` : client;
+  return name.slice(0, deviceNameLengthMax);
+}
+
+export function clampUserAgent(userAgent: string | undefined): string {
+  return (userAgent ?? '').slice(0, userAgentLengthMax);
+}

@@ -1,0 +1,83 @@
+/**
+ * The one catalogue of error codes the native API returns. Every rejection the server sends is
+ * `{ code, message, field? }` with a code from here; `docs/errors.md` documents each one and a
+ * test keeps the two in step.
+ */
+export const errorCatalogue = {
+  VALIDATION_FAILED: { status: 400, summary: 'A field of the request is missing, of the wrong type or out of range.' },
+  INVALID_JSON: { status: 400, summary: 'The request body is not valid JSON.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'The request body is not application/json.' },
+  PAYLOAD_TOO_LARGE: { status: 413, summary: 'The request body is larger than the server accepts.' },
+  NOT_FOUND: { status: 404, summary: 'No route or resource at this path.' },
+  METHOD_NOT_ALLOWED: { status: 405, summary: 'The route exists but not for this HTTP method.' },
+  RATE_LIMITED: { status: 429, summary: 'Too many requests from this client; retry after the given time.' },
+  PASSWORD_TOO_SHORT: { status: 400, summary: 'The password has fewer than 12 characters.' },
+  PASSWORD_TOO_LONG: { status: 400, summary: 'The password has more characters than the server accepts.' },
+  PASSWORD_BREACHED: {
+    status: 400,
+    summary: 'The password appears in the list of common and breached passwords shipped with Lockstep.',
+  },
+  PASSWORD_WEAK: { status: 400, summary: 'The strength estimator scores the password as easy to guess.' },
+  EMAIL_TAKEN: { status: 409, summary: 'An account with this email already exists.' },
+  INVALID_CREDENTIALS: { status: 401, summary: 'The email or the password is wrong.' },
+  LOGIN_LOCKED: {
+    status: 429,
+    summary: 'Login is locked after too many failed attempts; the response says when it unlocks.',
+  },
+  UNAUTHENTICATED: { status: 401, summary: 'The request carries no session credential.' },
+  SESSION_INVALID: { status: 401, summary: 'The session credential is not known to the server.' },
+  SESSION_EXPIRED: { status: 401, summary: 'The session ended after its idle or absolute lifetime.' },
+  SESSION_REVOKED: { status: 401, summary: 'The session was signed out; the response says why.' },
+  CSRF_FAILED: {
+    status: 403,
+    summary: 'A cookie-authenticated request lacked a valid X-CSRF-Token header or came from a foreign origin.',
+  },
+  SESSION_NOT_FOUND: { status: 404, summary: 'No session of this account has this id.' },
+  INTERNAL: { status: 500, summary: 'An unexpected server fault; it is logged with the request id.' },
+} as const satisfies Record<string, { status: number; summary: string }>;
+
+/** A stable error code from the catalogue. */
+export type ErrorCode = keyof typeof errorCatalogue;
+
+/** The JSON body of every error response. */
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  /** The request field the error is about, as a JSON pointer-like path (`password`, `query.limit`). */
+  field?: string;
+  /** Extra facts a client can act on, such as `unlocksAt` for LOGIN_LOCKED. */
+  details?: Record<string, unknown>;
+}
+
+/** An error that carries a catalogue code; the server turns it into an ErrorBody response. */
+export class LockstepError extends Error {
+  readonly code: ErrorCode;
+  readonly field: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { field?: string; details?: Record<string, unknown> } = {}) {
+    super(message);
+    this.name = 'LockstepError';
+    this.code = code;
+    this.field = options.field;
+    this.details = options.details;
+  }
+
+  /** The HTTP status this code is sent with. */
+  get status(): number {
+    return errorCatalogue[this.code].status;
+  }
+
+  /** The wire form of this error. */
+  toBody(): ErrorBody {
+    const body: ErrorBody = { code: this.code, message: this.message };
+    if (this.field !== undefined) body.field = this.field;
+    if (this.details !== undefined) body.details = this.details;
+    return body;
+  }
+}
+
+/** Whether a string is a code from the catalogue. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(errorCatalogue, value);
+}

@@ -1,0 +1,65 @@
+import type { RevokeReason, SessionView } from './schemas.ts';
+
+/**
+ * The account event stream. Every change to an account is appended with the next `seq` of that
+ * account in the same database transaction as the change; `epoch` changes only if the stream's
+ * history is ever reset. Events carry the absolute state of what they touch, so applying one twice
+ * is harmless.
+ */
+export interface AccountEventBase<T extends string, D> {
+  seq: number;
+  type: T;
+  at: string;
+  data: D;
+}
+
+/** A device signed in: the new session's full state. */
+export type SessionCreatedEvent = AccountEventBase<'session.created', { session: Omit<SessionView, 'current'> }>;
+/** A device was signed out: the session's final state, with the reason. */
+export type SessionRevokedEvent = AccountEventBase<'session.revoked', { session: Omit<SessionView, 'current'> }>;
+
+/** Every kind of event on the account stream. */
+export type AccountEvent = SessionCreatedEvent | SessionRevokedEvent;
+export type AccountEventType = AccountEvent['type'];
+
+/** Messages the server sends on `/v1/ws`. */
+export type ServerMessage =
+  | { type: 'hello'; accountId: number; sessionId: string; epoch: string; seq: number }
+  | { type: 'event'; epoch: string; event: AccountEvent }
+  | { type: 'replayed'; epoch: string; seq: number }
+  | { type: 'reset'; epoch: string; seq: number; reason: string }
+  | { type: 'heartbeat'; epoch: string; seq: number }
+  | { type: 'revoked'; reason: RevokeReason | 'expired'; message: string }
+  | { type: 'error'; code: string; message: string };
+
+/** Messages a device sends on `/v1/ws`. */
+export type ClientMessage =
+  | { type: 'auth'; token: string }
+  | { type: 'subscribe'; epoch?: string; since: number }
+  | { type: 'ping' };
+
+/** WebSocket close codes the server uses (4000-4999 is the application range). */
+export const wsCloseCodes = {
+  revoked: 4001,
+  unauthenticated: 4401,
+  badMessage: 4400,
+  shuttingDown: 1001,
+} as const;
+
+/** A human sentence for each revoke reason, shown by clients. */
+export function describeRevokeReason(reason: RevokeReason | 'expired'): string {
+  switch (reason) {
+    case 'logout':
+      return 'This device was logged out.';
+    case 'revoked_by_other_device':
+      return 'This device was signed out from another device of the account.';
+    case 'logout_others':
+      return 'Another device signed out all other devices.';
+    case 'logout_all':
+      return 'Every device of the account was signed out.';
+    case 'slot_evicted':
+      return 'A newer login on the same platform took this device\'s slot, so this older session was signed out.';
+    case 'expired':
+      return 'The session expired.';
+  }
+}

@@ -1,0 +1,257 @@
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { AccountsTable, Database, LoginHistoryTable, SessionsTable } from './schema.ts';
+import type { AccountRecord, LoginHistoryRecord, SessionRecord } from './records.ts';
+import type { Repositories } from './repositories.ts';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+/** SQL `in` lists are bounded so one statement never grows past the drivers' parameter limits. */
+const inListMax = 500;
+
+function toSession(row: Selectable<SessionsTable>): SessionRecord {
+  return {
+    id: row.id,
+    accountId: Number(row.account_id),
+    tokenHash: row.token_hash,
+    csrfHash: row.csrf_hash,
+    deviceId: row.device_id,
+    deviceName: row.device_name,
+    platform: row.platform,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    createdAt: Number(row.created_at),
+    lastActiveAt: Number(row.last_active_at),
+    absoluteExpiresAt: Number(row.absolute_expires_at),
+    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+    revokeReason: row.revoke_reason,
+  };
+}
+
+function toAccount(row: Selectable<AccountsTable>): AccountRecord {
+  return {
+    id: Number(row.id),
+    email: row.email,
+    passwordHash: row.password_hash,
+    createdAt: Number(row.created_at),
+    streamEpoch: row.stream_epoch,
+    streamSeq: Number(row.stream_seq),
+  };
+}
+
+function toLoginHistory(row: Selectable<LoginHistoryTable>): LoginHistoryRecord {
+  return {
+    id: Number(row.id),
+    accountId: Number(row.account_id),
+    success: Number(row.success) === 1,
+    failureReason: row.failure_reason,
+    sessionId: row.session_id,
+    platform: row.platform,
+    deviceName: row.device_name,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    createdAt: Number(row.created_at),
+  };
+}
+
+/** Repositories over one Kysely executor: the database itself, or an open transaction. */
+export function kyselyRepositories(db: Executor): Repositories {
+  return {
+    accounts: {
+      async create(input) {
+        const row = await db
+          .insertInto('accounts')
+          .values({
+            email: input.email,
+            password_hash: input.passwordHash,
+            created_at: input.createdAt,
+            stream_epoch: input.streamEpoch,
+            stream_seq: 0,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        return { ...input, id: Number(row.id), streamSeq: 0 };
+      },
+      async findByEmail(email) {
+        const row = await db.selectFrom('accounts').selectAll().where('email', '=', email).executeTakeFirst();
+        return row && toAccount(row);
+      },
+      async findById(id) {
+        const row = await db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+        return row && toAccount(row);
+      },
+      async nextSeq(accountId) {
+        const row = await db
+          .updateTable('accounts')
+          .set({ stream_seq: sql`stream_seq + 1` })
+          .where('id', '=', accountId)
+          .returning(['stream_epoch', 'stream_seq'])
+          .executeTakeFirstOrThrow();
+        return { epoch: row.stream_epoch, seq: Number(row.stream_seq) };
+      },
+      async streamHead(accountId) {
+        const row = await db
+          .selectFrom('accounts')
+          .select(['stream_epoch', 'stream_seq'])
+          .where('id', '=', accountId)
+          .executeTakeFirstOrThrow();
+        return { epoch: row.stream_epoch, seq: Number(row.stream_seq) };
+      },
+    },
+    sessions: {
+      async insert(s) {
+        await db
+          .insertInto('sessions')
+          .values({
+            id: s.id,
+            account_id: s.accountId,
+            token_hash: s.tokenHash,
+            csrf_hash: s.csrfHash,
+            device_id: s.deviceId,
+            device_name: s.deviceName,
+            platform: s.platform,
+            ip: s.ip,
+            user_agent: s.userAgent,
+            created_at: s.createdAt,
+            last_active_at: s.lastActiveAt,
+            absolute_expires_at: s.absoluteExpiresAt,
+            revoked_at: s.revokedAt,
+            revoke_reason: s.revokeReason,
+          })
+          .execute();
+      },
+      async findByTokenHash(tokenHash) {
+        const row = await db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+        return row && toSession(row);
+      },
+      async findById(accountId, id) {
+        const row = await db
+          .selectFrom('sessions')
+          .selectAll()
+          .where('account_id', '=', accountId)
+          .where('id', '=', id)
+          .executeTakeFirst();
+        return row && toSession(row);
+      },
+      async listUnrevoked(accountId) {
+        const rows = await db
+          .selectFrom('sessions')
+          .selectAll()
+          .where('account_id', '=', accountId)
+          .where('revoked_at', 'is', null)
+          .orderBy('created_at', 'asc')
+          .orderBy('id', 'asc')
+          .execute();
+        return rows.map(toSession);
+      },
+      async revoke(accountId, ids, at, reason) {
+        const revoked: SessionRecord[] = [];
+        for (let i = 0; i < ids.length; i += inListMax) {
+          const chunk = ids.slice(i, i + inListMax);
+          const rows = await db
+            .updateTable('sessions')
+            .set({ revoked_at: at, revoke_reason: reason })
+            .where('account_id', '=', accountId)
+            .where('id', 'in', chunk)
+            .where('revoked_at', 'is', null)
+            .returningAll()
+            .execute();
+          revoked.push(...rows.map(toSession));
+        }
+        return revoked;
+      },
+      async touch(id, at) {
+        await db.updateTable('sessions').set({ last_active_at: at }).where('id', '=', id).execute();
+      },
+    },
+    events: {
+      async append(e) {
+        await db
+          .insertInto('account_events')
+          .values({
+            account_id: e.accountId,
+            seq: e.seq,
+            type: e.type,
+            data: JSON.stringify(e.data),
+            created_at: e.createdAt,
+          })
+          .execute();
+      },
+      async listAfter(accountId, afterSeq, limit) {
+        const rows = await db
+          .selectFrom('account_events')
+          .selectAll()
+          .where('account_id', '=', accountId)
+          .where('seq', '>', afterSeq)
+          .orderBy('seq', 'asc')
+          .limit(limit)
+          .execute();
+        return rows.map((r) => ({
+          accountId: Number(r.account_id),
+          seq: Number(r.seq),
+          type: r.type,
+          data: JSON.parse(r.data) as unknown,
+          createdAt: Number(r.created_at),
+        }));
+      },
+    },
+    loginHistory: {
+      async insert(entry) {
+        await db
+          .insertInto('login_history')
+          .values({
+            account_id: entry.accountId,
+            success: entry.success ? 1 : 0,
+            failure_reason: entry.failureReason,
+            session_id: entry.sessionId,
+            platform: entry.platform,
+            device_name: entry.deviceName,
+            ip: entry.ip,
+            user_agent: entry.userAgent,
+            created_at: entry.createdAt,
+          })
+          .execute();
+      },
+      async page(accountId, before, limit) {
+        let q = db.selectFrom('login_history').selectAll().where('account_id', '=', accountId);
+        if (before !== undefined) q = q.where('id', '<', before);
+        const rows = await q.orderBy('id', 'desc').limit(limit).execute();
+        return rows.map(toLoginHistory);
+      },
+    },
+    throttle: {
+      async get(key) {
+        const row = await db.selectFrom('login_throttle').selectAll().where('key', '=', key).executeTakeFirst();
+        return (
+          row && {
+            key: row.key,
+            failures: Number(row.failures),
+            windowStartedAt: Number(row.window_started_at),
+            lockedUntil: row.locked_until === null ? null : Number(row.locked_until),
+          }
+        );
+      },
+      async put(r) {
+        const values = {
+          key: r.key,
+          failures: r.failures,
+          window_started_at: r.windowStartedAt,
+          locked_until: r.lockedUntil,
+        };
+        await db
+          .insertInto('login_throttle')
+          .values(values)
+          .onConflict((oc) =>
+            oc.column('key').doUpdateSet({
+              failures: values.failures,
+              window_started_at: values.window_started_at,
+              locked_until: values.locked_until,
+            }),
+          )
+          .execute();
+      },
+      async delete(key) {
+        await db.deleteFrom('login_throttle').where('key', '=', key).execute();
+      },
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import { sql, type ColumnDefinitionBuilder, type Kysely } from 'kysely';
+import * as foundation from './0001-foundation.ts';
+
+/** What a migration may need to know of the database it runs on. */
+export interface MigrationContext {
+  dialect: 'sqlite' | 'postgres';
+  /** Column type of an auto-incrementing integer key. */
+  autoIdType: 'integer';
+  /** Makes a column an auto-incrementing primary key in this dialect. */
+  autoId(c: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
+}
+
+interface Migration {
+  name: string;
+  up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void>;
+}
+
+/** Every migration, in the order it runs. Append only: a released migration never changes. */
+export const migrations: readonly Migration[] = [{ name: '0001-foundation', up: foundation.up }];
+
+/**
+ * Applies the migrations the database lacks, each in its own transaction with its bookkeeping row,
+ * so a crash mid-way leaves either the whole migration or none of it.
+ */
+export async function migrateToLatest(db: Kysely<unknown>, dialect: MigrationContext['dialect']): Promise<string[]> {
+  const ctx: MigrationContext = {
+    dialect,
+    autoIdType: 'integer',
+    autoId: (c) => (dialect === 'sqlite' ? c.primaryKey() : c.primaryKey().generatedByDefaultAsIdentity()),
+  };
+  await db.schema
+    .createTable('schema_migrations')
+    .ifNotExists()
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('applied_at', 'bigint', (c) => c.notNull())
+    .execute();
+  const applied = await sql<{ name: string }>`select name from schema_migrations`.execute(db);
+  const done = new Set(applied.rows.map((r) => r.name));
+  const ran: string[] = [];
+  for (const migration of migrations) {
+    if (done.has(migration.name)) continue;
+    await db.transaction().execute(async (trx) => {
+      await migration.up(trx, ctx);
+      await sql`insert into schema_migrations (name, applied_at) values (${migration.name}, ${Date.now()})`.execute(
+        trx,
+      );
+    });
+    ran.push(migration.name);
+  }
+  return ran;
+}
