@@ -1,0 +1,162 @@
+import type {
+  AccountView,
+  LoginBody,
+  LoginHistoryPage,
+  LoginResponse,
+  MeResponse,
+  PageQuery,
+  RegisterBody,
+  RevokeResult,
+  SessionList,
+} from '@lockstep/protocol';
+import { LockstepApiError } from './api-error.ts';
+import { AccountConnection, type ConnectOptions, type WebSocketConstructor } from './connection.ts';
+
+export interface ClientOptions {
+  /** The server, e.g. `http://127.0.0.1:8080`. */
+  baseUrl: string;
+  /** A bearer token from an earlier login (apps, command line, bots). */
+  token?: string;
+  /** The CSRF token of a cookie session (browsers). */
+  csrfToken?: string;
+  /** A fetch implementation; the global one by default. */
+  fetch?: typeof fetch;
+  /** A WebSocket implementation; the global one by default (pass `ws` on Node 20). */
+  WebSocket?: WebSocketConstructor;
+  /** Sent as User-Agent where the platform allows it (not in browsers). */
+  userAgent?: string;
+}
+
+/**
+ * Typed client of the native Lockstep API, for browsers and Node. Every route of `/v1` has a
+ * method; `connect()` opens the account's live event stream.
+ *
+ * @example
+ * const client = new LockstepClient({ baseUrl: 'http://127.0.0.1:8080' });
+ * await client.login({ email, password, platform: 'desktop' });
+ * const devices = await client.sessions();
+ */
+export class LockstepClient {
+  readonly baseUrl: string;
+  private token: string | undefined;
+  private csrfToken: string | undefined;
+  private readonly fetchImpl: typeof fetch;
+  private readonly options: ClientOptions;
+
+  constructor(options: ClientOptions) {
+    this.options = options;
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.token = options.token;
+    this.csrfToken = options.csrfToken;
+    this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+  }
+
+  /** The bearer token this client sends, if any. */
+  get credential(): string | undefined {
+    return this.token;
+  }
+
+  /** Creates an account. Does not log in. */
+  async register(body: RegisterBody): Promise<{ account: AccountView }> {
+    return this.request('POST', '/v1/auth/register', body);
+  }
+
+  /** Logs this device in; the client keeps the token (or CSRF token) for later calls. */
+  async login(body: LoginBody): Promise<LoginResponse> {
+    const result = await this.request<LoginResponse>('POST', '/v1/auth/login', body);
+    if (result.token) this.token = result.token;
+    if (result.csrfToken) this.csrfToken = result.csrfToken;
+    return result;
+  }
+
+  /** Logs this device out and forgets its credential. */
+  async logout(): Promise<RevokeResult> {
+    const result = await this.request<RevokeResult>('POST', '/v1/auth/logout');
+    this.forget();
+    return result;
+  }
+
+  me(): Promise<MeResponse> {
+    return this.request('GET', '/v1/me');
+  }
+
+  /** The account's devices logged in now. */
+  sessions(): Promise<SessionList> {
+    return this.request('GET', '/v1/sessions');
+  }
+
+  /** Logs out one device by session id. */
+  logoutDevice(sessionId: string): Promise<RevokeResult> {
+    return this.request('DELETE', `/v1/sessions/${encodeURIComponent(sessionId)}`);
+  }
+
+  /** Logs out every device but this one. */
+  logoutOthers(): Promise<RevokeResult> {
+    return this.request('POST', '/v1/sessions/revoke-others');
+  }
+
+  /** Logs out every device, this one included. */
+  async logoutAll(): Promise<RevokeResult> {
+    const result = await this.request<RevokeResult>('POST', '/v1/sessions/revoke-all');
+    this.forget();
+    return result;
+  }
+
+  loginHistory(query: PageQuery = {}): Promise<LoginHistoryPage> {
+    const params = new URLSearchParams();
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    if (query.before !== undefined) params.set('before', String(query.before));
+    const qs = params.toString();
+    return this.request('GET', `/v1/login-history${qs ? `?${qs}` : ''}`);
+  }
+
+  health(): Promise<{ status: 'ok'; storage: string; uptimeSeconds: number }> {
+    return this.request('GET', '/healthz');
+  }
+
+  /** Opens the account's live stream on `/v1/ws`. */
+  connect(options: ConnectOptions = {}): AccountConnection {
+    const WebSocketImpl = this.options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (!WebSocketImpl) throw new Error('no WebSocket implementation: pass one as the WebSocket option');
+    const url = `${this.baseUrl.replace(/^http/, 'ws')}/v1/ws`;
+    return new AccountConnection(WebSocketImpl, url, this.token, options);
+  }
+
+  /** Sends one request and returns its JSON body, or throws LockstepApiError with the server's code. */
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    else if (this.csrfToken && method !== 'GET') headers['x-csrf-token'] = this.csrfToken;
+    if (this.options.userAgent) headers['user-agent'] = this.options.userAgent;
+    const init: RequestInit = {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+    };
+    let response: Response;
+    try {
+      response = await this.fetchImpl(`${this.baseUrl}${path}`, init);
+    } catch (error) {
+      // A kept-alive connection may have been closed by a server restart just before this request
+      // went out on it; a read is safe to send once more on a fresh connection.
+      if (method !== 'GET') throw error;
+      response = await this.fetchImpl(`${this.baseUrl}${path}`, init);
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = { message: text.slice(0, 200) };
+    }
+    if (!response.ok) throw new LockstepApiError(response.status, (parsed ?? {}) as Record<string, never>);
+    return parsed as T;
+  }
+
+  private forget(): void {
+    this.token = undefined;
+    this.csrfToken = undefined;
+  }
+}

@@ -1,0 +1,117 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LockstepApiError, type AccountConnection, type LockstepClient } from '@lockstep/sdk';
+import { loginDevice, registerAccount, startTestServer, type TestServer } from '../support/server.ts';
+
+/** Opens a device's live stream and waits until it is subscribed. */
+async function online(client: LockstepClient): Promise<AccountConnection> {
+  const connection = client.connect();
+  await connection.next('hello');
+  return connection;
+}
+
+async function refusal(promise: Promise<unknown>): Promise<LockstepApiError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(LockstepApiError);
+  return error as LockstepApiError;
+}
+
+describe('five devices of one account', () => {
+  let server: TestServer;
+  beforeEach(async () => {
+    server = await startTestServer();
+  });
+  afterEach(async () => {
+    await server.dispose();
+  });
+
+  async function fiveDevices() {
+    const account = await registerAccount(server);
+    const desktop = await loginDevice(server, account, 'desktop', 'Office desktop');
+    const ios = await loginDevice(server, account, 'ios', 'iPhone');
+    const android = await loginDevice(server, account, 'android', 'Pixel');
+    const web1 = await loginDevice(server, account, 'web', 'Firefox at home');
+    const web2 = await loginDevice(server, account, 'web', 'Chrome at work');
+    return { account, desktop, ios, android, web1, web2 };
+  }
+
+  it('lists every device with its platform, name, IP and times', async () => {
+    const { desktop } = await fiveDevices();
+    const { sessions } = await desktop.sessions();
+    expect(sessions.map((s) => s.platform).sort()).toEqual(['android', 'desktop', 'ios', 'web', 'web']);
+    expect(sessions.map((s) => s.deviceName)).toContain('Chrome at work');
+    expect(sessions.filter((s) => s.current).map((s) => s.deviceName)).toEqual(['Office desktop']);
+    for (const s of sessions) {
+      expect(s.ip).toBe('127.0.0.1');
+      expect(Date.parse(s.createdAt)).toBeGreaterThan(0);
+      expect(Date.parse(s.lastActiveAt)).toBeGreaterThanOrEqual(Date.parse(s.createdAt));
+    }
+  });
+
+  it('revoking one device refuses only its token and closes only its socket', async () => {
+    const { desktop, ios, android, web1, web2 } = await fiveDevices();
+    const sockets = await Promise.all([desktop, ios, android, web1, web2].map(online));
+    const [, iosSocket, ...others] = sockets;
+    const iosId = (await ios.me()).session.id;
+    const revokedMessage = iosSocket!.next('revoked');
+    const closed = iosSocket!.next('close');
+    const seenByOthers = others.map((c) => c.next('event', (e) => e.type === 'session.revoked'));
+
+    expect(await desktop.logoutDevice(iosId)).toEqual({ revoked: [iosId] });
+
+    expect((await revokedMessage).reason).toBe('revoked_by_other_device');
+    expect((await closed).code).toBe(4001);
+    const refused = await refusal(ios.me());
+    expect(refused.status).toBe(401);
+    expect(refused.code).toBe('SESSION_REVOKED');
+    for (const event of await Promise.all(seenByOthers)) {
+      expect(event.type === 'session.revoked' && event.data.session.id).toBe(iosId);
+    }
+    for (const client of [desktop, android, web1, web2]) expect((await client.me()).account.id).toBeGreaterThan(0);
+    expect(others.every((c) => !c.closed)).toBe(true);
+    sockets.forEach((s) => s.close());
+  });
+
+  it('"all others" leaves only the caller', async () => {
+    const { desktop, ios, android, web1, web2 } = await fiveDevices();
+    const callerSocket = await online(web1);
+    const sockets = await Promise.all([desktop, ios, android, web2].map(online));
+    const closes = sockets.map((s) => s.next('close'));
+    const { revoked } = await web1.logoutOthers();
+    expect(revoked).toHaveLength(4);
+    expect((await Promise.all(closes)).map((c) => c.code)).toEqual([4001, 4001, 4001, 4001]);
+    expect(callerSocket.closed).toBe(false);
+    const { sessions } = await web1.sessions();
+    expect(sessions.map((s) => s.deviceName)).toEqual(['Firefox at home']);
+    for (const client of [desktop, ios, android, web2]) expect((await refusal(client.me())).code).toBe('SESSION_REVOKED');
+    callerSocket.close();
+  });
+
+  it('a second ios login evicts the oldest ios session and tells it why; other platforms stay', async () => {
+    const { account, desktop, ios, android } = await fiveDevices();
+    const oldSocket = await online(ios);
+    const told = oldSocket.next('revoked');
+    const newIos = await loginDevice(server, account, 'ios', 'New iPhone');
+    expect((await told).reason).toBe('slot_evicted');
+    const refused = await refusal(ios.me());
+    expect(refused.code).toBe('SESSION_REVOKED');
+    expect(refused.details?.reason).toBe('slot_evicted');
+    expect(refused.message).toMatch(/newer login on the same platform/);
+    const { sessions } = await newIos.sessions();
+    expect(sessions.filter((s) => s.platform === 'ios').map((s) => s.deviceName)).toEqual(['New iPhone']);
+    expect(sessions).toHaveLength(5);
+    await desktop.me();
+    await android.me();
+  });
+
+  it('after a restart live sessions still work and revoked ones stay dead', async () => {
+    const { desktop, ios, android } = await fiveDevices();
+    await desktop.logoutDevice((await ios.me()).session.id);
+    server = await server.restart();
+    expect((await desktop.me()).session.platform).toBe('desktop');
+    expect((await android.me()).session.platform).toBe('android');
+    expect((await refusal(ios.me())).code).toBe('SESSION_REVOKED');
+  });
+});

@@ -1,0 +1,81 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { startServer, type LockstepServer, type ServerOptions } from '@lockstep/server';
+import { LockstepClient, type WebSocketConstructor } from '@lockstep/sdk';
+import type { Platform } from '@lockstep/protocol';
+
+/** A password every rule accepts; tests that are not about passwords use it. */
+export const strongPassword = 'violet-Harbor-91-quasar-Lantern';
+
+/** A clock tests move by hand, so expiry is tested without waiting. */
+export class ManualClock {
+  constructor(public ms = Date.UTC(2026, 0, 1)) {}
+  readonly now = (): number => this.ms;
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+export interface TestServer extends LockstepServer {
+  dataDir: string;
+  /** Stops the server, keeping its data folder, and starts it again on the same folder. */
+  restart(options?: ServerOptions): Promise<TestServer>;
+  /** Stops the server and deletes its data folder. */
+  dispose(): Promise<void>;
+}
+
+/** A real server on an ephemeral port with a real SQLite file in a fresh folder. */
+export async function startTestServer(options: ServerOptions = {}, dataDir?: string): Promise<TestServer> {
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'lockstep-test-'));
+  const server = await startServer({ port: 0, logLevel: 'silent', registerPerIpMax: 10_000, ...options, dataDir: dir });
+  return Object.assign(server, {
+    dataDir: dir,
+    async restart(next?: ServerOptions) {
+      // The same port, so clients made before the restart reach the new process.
+      const port = Number(new URL(server.url).port);
+      await server.close();
+      return startTestServer({ ...options, ...next, port }, dir);
+    },
+    async dispose() {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  });
+}
+
+/** An SDK client for the test server, with Node's WebSocket. */
+export function clientFor(server: { url: string }, userAgent = 'lockstep-tests/1'): LockstepClient {
+  return new LockstepClient({
+    baseUrl: server.url,
+    WebSocket: WebSocket as unknown as WebSocketConstructor,
+    userAgent,
+  });
+}
+
+let emailCounter = 0;
+/** A unique email per call, so tests sharing a server do not collide. */
+export function uniqueEmail(prefix = 'trader'): string {
+  emailCounter += 1;
+  return `${prefix}-${process.pid}-${emailCounter}-${Date.now()}@example.test`;
+}
+
+/** Registers an account and returns its credentials. */
+export async function registerAccount(server: { url: string }): Promise<{ email: string; password: string }> {
+  const email = uniqueEmail();
+  await clientFor(server).register({ email, password: strongPassword });
+  return { email, password: strongPassword };
+}
+
+/** Logs a new device of the account in. */
+export async function loginDevice(
+  server: { url: string },
+  account: { email: string; password: string },
+  platform: Platform,
+  deviceName?: string,
+): Promise<LockstepClient> {
+  const client = clientFor(server);
+  await client.login({ ...account, platform, ...(deviceName ? { deviceName } : {}) });
+  return client;
+}
