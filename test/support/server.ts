@@ -36,6 +36,9 @@ export async function startTestServer(options: ServerOptions = {}, dataDir?: str
       // The same port, so clients made before the restart reach the new process.
       const port = Number(new URL(server.url).port);
       await server.close();
+      // Client and server share this process, and the store opens without yielding to I/O; let the
+      // clients' connection pools see the old server's closed sockets before the new one starts.
+      await new Promise((resolve) => setTimeout(resolve, 20));
       return startTestServer({ ...options, ...next, port }, dir);
     },
     async dispose() {
