@@ -1,0 +1,111 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { AccountEvent, ServerMessage } from '@lockstep/protocol';
+import { loginDevice, registerAccount, startTestServer, type TestServer } from '../support/server.ts';
+
+/** A raw socket that records every message, for checking the wire protocol itself. */
+function rawSocket(server: TestServer, headers: Record<string, string> = {}) {
+  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/v1/ws`, { headers });
+  const messages: ServerMessage[] = [];
+  const waiters: Array<() => void> = [];
+  ws.on('message', (data) => {
+    messages.push(JSON.parse(String(data)) as ServerMessage);
+    waiters.splice(0).forEach((w) => w());
+  });
+  const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+  async function until(test: (m: ServerMessage[]) => boolean): Promise<ServerMessage[]> {
+    while (!test(messages)) await new Promise<void>((resolve) => waiters.push(resolve));
+    return messages;
+  }
+  const opened = new Promise<void>((resolve) => ws.on('open', () => resolve()));
+  return { ws, messages, until, closed, opened };
+}
+
+describe('the account event stream on /v1/ws', () => {
+  let server: TestServer;
+  beforeEach(async () => {
+    server = await startTestServer({ wsAuthTimeoutMs: 200 });
+  });
+  afterEach(async () => {
+    await server.dispose();
+  });
+
+  it('numbers session changes gap-free and replays what a device missed', async () => {
+    const account = await registerAccount(server);
+    const desktop = await loginDevice(server, account, 'desktop');
+    await loginDevice(server, account, 'ios');
+    const web = await loginDevice(server, account, 'web');
+    await web.logoutDevice((await web.sessions()).sessions.find((s) => s.platform === 'ios')!.id);
+
+    const connection = desktop.connect({ since: 0 });
+    const events: AccountEvent[] = [];
+    connection.on('event', (e) => events.push(e));
+    const replayed = await connection.next('replayed');
+    expect(events.map((e) => [e.seq, e.type])).toEqual([
+      [1, 'session.created'],
+      [2, 'session.created'],
+      [3, 'session.created'],
+      [4, 'session.revoked'],
+    ]);
+    expect(replayed.seq).toBe(4);
+
+    // Events after the replay arrive live, continuing the numbering.
+    const live = connection.next('event');
+    await loginDevice(server, account, 'android');
+    expect((await live).seq).toBe(5);
+
+    // A device that held seq 2 gets exactly 3..5.
+    const resumed = desktop.connect({ since: 2, epoch: replayed.epoch });
+    const seqs: number[] = [];
+    resumed.on('event', (e) => seqs.push(e.seq));
+    await resumed.next('replayed');
+    expect(seqs).toEqual([3, 4, 5]);
+    connection.close();
+    resumed.close();
+  });
+
+  it('answers reset when the epoch differs or the device claims a future seq', async () => {
+    const account = await registerAccount(server);
+    const desktop = await loginDevice(server, account, 'desktop');
+    const wrongEpoch = desktop.connect({ since: 1, epoch: 'not-this-one' });
+    const reset = await wrongEpoch.next('reset');
+    expect(reset.seq).toBe(1);
+    expect(reset.reason).toBe('epoch changed');
+    const future = desktop.connect({ since: 99 });
+    expect((await future.next('reset')).reason).toBe('too far behind to replay');
+    wrongEpoch.close();
+    future.close();
+  });
+
+  it('authenticates by Authorization header at the handshake, never by URL', async () => {
+    const account = await registerAccount(server);
+    const desktop = await loginDevice(server, account, 'desktop');
+    const socket = rawSocket(server, { authorization: `Bearer ${desktop.credential}` });
+    const [hello] = await socket.until((m) => m.length >= 1);
+    expect(hello?.type).toBe('hello');
+    socket.ws.close();
+  });
+
+  it('refuses bad tokens and closes sockets that never authenticate', async () => {
+    const bad = rawSocket(server);
+    await bad.opened;
+    bad.ws.send(JSON.stringify({ type: 'auth', token: 'lss_forged' }));
+    const [error] = await bad.until((m) => m.length >= 1);
+    expect(error).toMatchObject({ type: 'error', code: 'SESSION_INVALID' });
+    expect(await bad.closed).toBe(4401);
+
+    const silent = rawSocket(server);
+    expect(await silent.closed).toBe(4401);
+  });
+
+  it('refuses upgrades on other paths, which stay free for the Binance-compatible API', async () => {
+    for (const path of ['/ws', '/stream', '/ws-api/v3', '/v1/other']) {
+      const ws = new WebSocket(`${server.url.replace('http', 'ws')}${path}`);
+      const status = await new Promise<number>((resolve) => {
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('error', () => resolve(-1));
+      });
+      expect(status).toBe(404);
+    }
+  });
+});

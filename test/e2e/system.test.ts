@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+describe('operations endpoints (F3) and the API description', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    await server.dispose();
+  });
+
+  it('reports health with the storage it runs on', async () => {
+    const response = await fetch(`${server.url}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'ok', storage: 'sqlite' });
+  });
+
+  it('exposes Prometheus metrics, counting requests by route', async () => {
+    await fetch(`${server.url}/healthz`);
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toMatch(/lockstep_http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
+    expect(text).toMatch(/# TYPE lockstep_ws_connections gauge/);
+    expect(text).toMatch(/lockstep_process_cpu_seconds_total/);
+  });
+
+  it('serves an OpenAPI document describing every native route', async () => {
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+    };
+    expect(doc.openapi).toMatch(/^3\./);
+    const routes = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    expect(routes.sort()).toEqual(
+      [
+        'POST /v1/auth/register',
+        'POST /v1/auth/login',
+        'POST /v1/auth/logout',
+        'GET /v1/me',
+        'GET /v1/sessions',
+        'DELETE /v1/sessions/{id}',
+        'POST /v1/sessions/revoke-others',
+        'POST /v1/sessions/revoke-all',
+        'GET /v1/login-history',
+        'GET /healthz',
+      ].sort(),
+    );
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    const response = await fetch(`${server.url}/api/v3/ping`);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
