@@ -96,7 +96,9 @@ describe('browser sessions: HttpOnly cookie plus CSRF defence', () => {
     expect(status).toBe(403);
 
     const own = new WebSocket(wsUrl, { headers: { cookie, origin: server.url } });
-    const hello = await new Promise<{ type: string }>((resolve) => own.on('message', (d) => resolve(JSON.parse(String(d)))));
+    const hello = await new Promise<{ type: string }>((resolve) =>
+      own.on('message', (d: Buffer) => resolve(JSON.parse(d.toString()) as { type: string })),
+    );
     expect(hello.type).toBe('hello');
     own.close();
   });

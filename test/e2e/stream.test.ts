@@ -8,8 +8,8 @@ function rawSocket(server: TestServer, headers: Record<string, string> = {}) {
   const ws = new WebSocket(`${server.url.replace('http', 'ws')}/v1/ws`, { headers });
   const messages: ServerMessage[] = [];
   const waiters: Array<() => void> = [];
-  ws.on('message', (data) => {
-    messages.push(JSON.parse(String(data)) as ServerMessage);
+  ws.on('message', (data: Buffer) => {
+    messages.push(JSON.parse(data.toString()) as ServerMessage);
     waiters.splice(0).forEach((w) => w());
   });
   const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));

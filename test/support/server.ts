@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startServer, type LockstepServer, type ServerOptions } from '@lockstep/server';
-import { LockstepClient, type WebSocketConstructor } from '@lockstep/sdk';
+import { LockstepClient } from '@lockstep/sdk';
 import type { Platform } from '@lockstep/protocol';
 
 /** A password every rule accepts; tests that are not about passwords use it. */
@@ -52,7 +52,7 @@ export async function startTestServer(options: ServerOptions = {}, dataDir?: str
 export function clientFor(server: { url: string }, userAgent = 'lockstep-tests/1'): LockstepClient {
   return new LockstepClient({
     baseUrl: server.url,
-    WebSocket: WebSocket as unknown as WebSocketConstructor,
+    WebSocket: WebSocket,
     userAgent,
   });
 }

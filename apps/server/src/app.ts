@@ -130,7 +130,7 @@ function registerSystemRoutes(app: FastifyInstance, store: Store, metrics: Metri
     void reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 }
 
 /** Routes `/v1/ws` upgrades to the hub; every other upgrade path is refused. */

@@ -16,7 +16,7 @@ export function addServeOptions(command: Command): Command {
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (env LOG_LEVEL)', process.env.LOG_LEVEL ?? 'info');
 }
 
-interface ServeFlags {
+export interface ServeFlags {
   port: string;
   host: string;
   data: string;

@@ -151,7 +151,7 @@ export class LockstepClient {
     } catch {
       parsed = { message: text.slice(0, 200) };
     }
-    if (!response.ok) throw new LockstepApiError(response.status, (parsed ?? {}) as Record<string, never>);
+    if (!response.ok) throw new LockstepApiError(response.status, (parsed ?? {}));
     return parsed as T;
   }
 

@@ -61,9 +61,9 @@ export class AccountConnection {
 
   on<K extends keyof ConnectionEvents>(type: K, listener: Listener<ConnectionEvents[K]>): () => void {
     const set = this.listeners.get(type) ?? new Set();
-    set.add(listener as Listener<never>);
+    set.add(listener);
     this.listeners.set(type, set);
-    return () => set.delete(listener as Listener<never>);
+    return () => set.delete(listener);
   }
 
   /** Resolves with the next `type` message that passes `test`. */

@@ -24,6 +24,13 @@ const messageBytesMax = 4096;
 const replayEventsMax = 5000;
 const replayPageSize = 500;
 
+/** The text of a frame, whichever buffer shape ws delivered it in. */
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  return data.toString('utf8');
+}
+
 interface Connection {
   ws: WebSocket;
   principal: Principal | null;
@@ -145,7 +152,7 @@ export class RealtimeHub {
     let message: ClientMessage;
     try {
       if (isBinary) throw new Error('binary');
-      message = JSON.parse(data.toString()) as ClientMessage;
+      message = JSON.parse(rawText(data)) as ClientMessage;
       if (typeof message !== 'object' || message === null) throw new Error('not an object');
     } catch {
       this.send(conn, { type: 'error', code: 'INVALID_JSON', message: 'messages must be JSON objects' });
@@ -200,7 +207,7 @@ export class RealtimeHub {
     }
     for (const event of batch.events) {
       if (event.type === 'session.revoked') {
-        const reason = (event.data.session.revokeReason ?? 'logout') as RevokeReason;
+        const reason = (event.data.session.revokeReason ?? 'logout');
         this.closeSession(event.data.session.id, reason);
       }
     }

@@ -8,6 +8,7 @@ import { presentAccount, presentSession } from '../services/presenters.ts';
 const errors = { 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 409: { $ref: 'Error#' }, 429: { $ref: 'Error#' } };
 
 /** Registration, login and logout of this device. */
+// eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract.
 export const authRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { auth, config, metrics }) => {
   app.post(
     '/v1/auth/register',

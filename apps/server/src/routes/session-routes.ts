@@ -7,6 +7,7 @@ import { presentAccount, presentSession } from '../services/presenters.ts';
 const errors = { 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' } };
 
 /** The account's devices (sessions), signing them out, and login history. */
+// eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract.
 export const sessionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { auth, config }) => {
   app.addHook('preHandler', requireSession(auth));
   const security: Array<Record<string, string[]>> = [{ bearer: [] }, { cookie: [] }];

@@ -22,7 +22,7 @@ export async function commitWithEvents<T>(
     const emit: Emit = async (accountId, type, data) => {
       const { epoch, seq } = await repos.accounts.nextSeq(accountId);
       await repos.events.append({ accountId, seq, type, data, createdAt: now });
-      const event = { seq, type, at: new Date(now).toISOString(), data } as AccountEvent;
+      const event = toAccountEvent({ seq, type, data, createdAt: now });
       const batch = batches.get(accountId) ?? { epoch, events: [] };
       batch.events.push(event);
       batches.set(accountId, batch);

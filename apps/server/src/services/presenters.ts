@@ -28,8 +28,9 @@ export function presentSession(s: SessionRecord, lifetimes: SessionLifetimes, cu
 
 /** The event-stream form of a session: the same as the view, without the per-viewer `current` flag. */
 export function sessionEventData(s: SessionRecord, lifetimes: SessionLifetimes): { session: Omit<SessionView, 'current'> } {
-  const { current: _current, ...session } = presentSession(s, lifetimes);
-  return { session };
+  const view: Partial<SessionView> = presentSession(s, lifetimes);
+  delete view.current;
+  return { session: view as Omit<SessionView, 'current'> };
 }
 
 export function presentLoginHistory(e: LoginHistoryRecord): LoginHistoryEntry {
