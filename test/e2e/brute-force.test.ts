@@ -1,6 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LockstepApiError } from '@lockstep/sdk';
-import { ManualClock, clientFor, registerAccount, startTestServer, strongPassword, type TestServer } from '../support/server.ts';
+import {
+  ManualClock,
+  backends,
+  clientFor,
+  registerAccount,
+  startTestServer,
+  strongPassword,
+  type TestServer,
+} from '../support/server.ts';
 
 const minuteMs = 60_000;
 
@@ -14,7 +22,7 @@ async function attempt(server: TestServer, email: string, password: string): Pro
   }
 }
 
-describe('brute-force protection (A7)', () => {
+describe.each(backends)('brute-force protection (A7) on %s', (backend) => {
   let server: TestServer;
   afterEach(async () => {
     await server.dispose();
@@ -22,7 +30,7 @@ describe('brute-force protection (A7)', () => {
 
   it('locks an account after repeated failures, says until when, survives a restart, then unlocks', async () => {
     const clock = new ManualClock();
-    server = await startTestServer({ now: clock.now, throttle: { emailFailuresMax: 5, lockMs: 15 * minuteMs } });
+    server = await startTestServer({ backend, now: clock.now, throttle: { emailFailuresMax: 5, lockMs: 15 * minuteMs } });
     const { email } = await registerAccount(server);
     for (let i = 0; i < 4; i += 1) {
       const result = await attempt(server, email, `wrong-password-${i}-xyz`);
@@ -51,7 +59,7 @@ describe('brute-force protection (A7)', () => {
 
   it('locks an IP that tries many accounts, without locking the accounts from elsewhere', async () => {
     const clock = new ManualClock();
-    server = await startTestServer({ now: clock.now, throttle: { ipFailuresMax: 3, emailFailuresMax: 100 } });
+    server = await startTestServer({ backend, now: clock.now, throttle: { ipFailuresMax: 3, emailFailuresMax: 100 } });
     const victim = await registerAccount(server);
     for (let i = 0; i < 3; i += 1) await attempt(server, `nobody-${i}@example.test`, 'wrong-password-xyz');
     const fromSameIp = await attempt(server, victim.email, victim.password);
@@ -61,7 +69,7 @@ describe('brute-force protection (A7)', () => {
   });
 
   it('a success resets the account counter', async () => {
-    server = await startTestServer({ throttle: { emailFailuresMax: 3 } });
+    server = await startTestServer({ backend, throttle: { emailFailuresMax: 3 } });
     const account = await registerAccount(server);
     await attempt(server, account.email, 'wrong-password-one');
     await attempt(server, account.email, 'wrong-password-two');

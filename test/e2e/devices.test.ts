@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LockstepApiError, type AccountConnection, type LockstepClient } from '@lockstep/sdk';
-import { loginDevice, registerAccount, startTestServer, type TestServer } from '../support/server.ts';
+import { backends, loginDevice, registerAccount, startTestServer, type TestServer } from '../support/server.ts';
 
 /** Opens a device's live stream and waits until it is subscribed. */
 async function online(client: LockstepClient): Promise<AccountConnection> {
@@ -18,10 +18,10 @@ async function refusal(promise: Promise<unknown>): Promise<LockstepApiError> {
   return error as LockstepApiError;
 }
 
-describe('five devices of one account', () => {
+describe.each(backends)('five devices of one account (%s)', (backend) => {
   let server: TestServer;
   beforeEach(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ backend });
   });
   afterEach(async () => {
     await server.dispose();

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import WebSocket from 'ws';
 import { startServer, type LockstepServer, type ServerOptions } from '@lockstep/server';
 import { LockstepClient } from '@lockstep/sdk';
@@ -20,18 +22,45 @@ export class ManualClock {
 
 export interface TestServer extends LockstepServer {
   dataDir: string;
-  /** Stops the server, keeping its data folder, and starts it again on the same folder. */
+  backend: Backend;
+  /** Stops the server, keeping its data, and starts it again on the same data and port. */
   restart(options?: ServerOptions): Promise<TestServer>;
-  /** Stops the server and deletes its data folder. */
+  /** Stops the server and deletes its data. */
   dispose(): Promise<void>;
 }
 
-/** A real server on an ephemeral port with a real SQLite file in a fresh folder. */
-export async function startTestServer(options: ServerOptions = {}, dataDir?: string): Promise<TestServer> {
+export type Backend = 'sqlite' | 'postgres';
+
+const postgresUrl = process.env.LOCKSTEP_TEST_POSTGRES_URL;
+
+/** The storage backends suites run on: SQLite always, PostgreSQL when its URL is set. */
+export const backends: readonly Backend[] = postgresUrl ? ['sqlite', 'postgres'] : ['sqlite'];
+
+export interface TestServerOptions extends ServerOptions {
+  backend?: Backend;
+}
+
+/**
+ * A real server on an ephemeral port, on a real SQLite file in a fresh folder, or on PostgreSQL in
+ * a fresh schema of its own.
+ */
+export async function startTestServer(options: TestServerOptions = {}, dataDir?: string): Promise<TestServer> {
+  const backend = options.backend ?? 'sqlite';
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'lockstep-test-'));
-  const server = await startServer({ port: 0, logLevel: 'silent', registerPerIpMax: 10_000, ...options, dataDir: dir });
+  const postgresSchema = options.postgresSchema ?? `lockstep_test_${randomBytes(6).toString('hex')}`;
+  const storage: ServerOptions =
+    backend === 'postgres' ? { postgresUrl: requirePostgresUrl(), postgresSchema } : {};
+  const server = await startServer({
+    port: 0,
+    logLevel: 'silent',
+    registerPerIpMax: 10_000,
+    ...options,
+    ...storage,
+    dataDir: dir,
+  });
   return Object.assign(server, {
     dataDir: dir,
+    backend,
     async restart(next?: ServerOptions) {
       // The same port, so clients made before the restart reach the new process.
       const port = Number(new URL(server.url).port);
@@ -39,13 +68,26 @@ export async function startTestServer(options: ServerOptions = {}, dataDir?: str
       // Client and server share this process, and the store opens without yielding to I/O; let the
       // clients' connection pools see the old server's closed sockets before the new one starts.
       await new Promise((resolve) => setTimeout(resolve, 20));
-      return startTestServer({ ...options, ...next, port }, dir);
+      return startTestServer({ ...options, ...next, ...storage, port }, dir);
     },
     async dispose() {
       await server.close();
       rmSync(dir, { recursive: true, force: true });
+      if (backend === 'postgres') await dropSchema(postgresSchema);
     },
   });
+}
+
+function requirePostgresUrl(): string {
+  if (!postgresUrl) throw new Error('LOCKSTEP_TEST_POSTGRES_URL is not set');
+  return postgresUrl;
+}
+
+async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: requirePostgresUrl() });
+  await client.connect();
+  await client.query(`drop schema if exists ${schema} cascade`);
+  await client.end();
 }
 
 /** An SDK client for the test server, with Node's WebSocket. */

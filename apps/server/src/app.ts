@@ -6,7 +6,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ErrorResponse, HealthResponse, PlatformSchema } from '@lockstep/protocol';
-import { openSqliteStore, type Store } from '@lockstep/store';
+import { openPostgresStore, openSqliteStore, type Store } from '@lockstep/store';
 import { resolveConfig, type ServerConfig, type ServerOptions } from './config.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { installErrorHandling } from './http/errors.ts';
@@ -37,7 +37,9 @@ export interface LockstepServer {
  */
 export async function startServer(options: ServerOptions = {}): Promise<LockstepServer> {
   const config = resolveConfig(options);
-  const store = await openSqliteStore(join(config.dataDir, 'lockstep.db'));
+  const store = config.postgresUrl
+    ? await openPostgresStore(config.postgresUrl, { schema: config.postgresSchema })
+    : await openSqliteStore(join(config.dataDir, 'lockstep.db'));
   const bus = createMemoryBus();
   const metrics = createMetrics();
   const auth = new AuthService(store, bus, config);

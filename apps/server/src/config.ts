@@ -9,6 +9,10 @@ export interface ServerConfig {
   host: string;
   /** Folder of the embedded store; `lockstep.db` is created inside it. */
   dataDir: string;
+  /** Use PostgreSQL at this URL instead of the embedded SQLite store. */
+  postgresUrl: string | undefined;
+  /** PostgreSQL schema to use (created when missing); `public` when absent. */
+  postgresSchema: string | undefined;
   slots: SlotLimits;
   lifetimes: SessionLifetimes;
   throttle: ThrottlePolicy;
@@ -41,6 +45,8 @@ export function resolveConfig(options: ServerOptions = {}): ServerConfig {
     port: options.port ?? 8080,
     host: options.host ?? '127.0.0.1',
     dataDir: options.dataDir ?? join(process.cwd(), 'data'),
+    postgresUrl: options.postgresUrl,
+    postgresSchema: options.postgresSchema,
     slots: { ...defaultSlotLimits, ...options.slots },
     lifetimes: { ...defaultLifetimes, ...options.lifetimes },
     throttle: { ...defaultThrottlePolicy, ...options.throttle },

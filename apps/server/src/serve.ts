@@ -9,6 +9,7 @@ export function addServeOptions(command: Command): Command {
     .option('--port <port>', 'port to listen on (env PORT)', process.env.PORT ?? '8080')
     .option('--host <host>', 'address to listen on (env HOST)', process.env.HOST ?? '127.0.0.1')
     .option('--data <dir>', 'folder of the embedded store (env LOCKSTEP_DATA)', process.env.LOCKSTEP_DATA ?? './data')
+    .option('--postgres <url>', 'store in PostgreSQL instead of SQLite (env LOCKSTEP_POSTGRES_URL)', process.env.LOCKSTEP_POSTGRES_URL)
     .option('--slots <limits>', 'per-platform session limits, e.g. "ios=2,web=unlimited"')
     .option('--idle-days <days>', 'a session unused this many days ends', '30')
     .option('--max-days <days>', 'a session ends this many days after login, however active', '90')
@@ -20,6 +21,7 @@ export interface ServeFlags {
   port: string;
   host: string;
   data: string;
+  postgres?: string;
   slots?: string;
   idleDays: string;
   maxDays: string;
@@ -42,6 +44,7 @@ export function serveOptionsFrom(flags: ServeFlags): ServerOptions {
     port,
     host: flags.host,
     dataDir: resolve(flags.data),
+    postgresUrl: flags.postgres,
     slots: flags.slots ? parseSlotLimits(flags.slots) : undefined,
     lifetimes: {
       idleMs: positiveNumber('idle-days', flags.idleDays) * dayMs,
@@ -55,7 +58,7 @@ export function serveOptionsFrom(flags: ServeFlags): ServerOptions {
 /** Starts the server from flags, prints where it is, and shuts down cleanly on SIGINT/SIGTERM. */
 export async function serve(flags: ServeFlags): Promise<LockstepServer> {
   const server = await startServer(serveOptionsFrom(flags));
-  process.stdout.write(`\nLockstep is running at ${server.url}\n  data: ${server.config.dataDir}\n  API:  ${server.url}/openapi.json\n\n`);
+  process.stdout.write(`\nLockstep is running at ${server.url}\n  data: ${server.config.postgresUrl ? 'PostgreSQL' : server.config.dataDir}\n  API:  ${server.url}/openapi.json\n\n`);
   const stop = (): void => {
     server.close().then(
       () => process.exit(0),

@@ -1,0 +1,45 @@
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+import { kyselyRepositories } from './kysely-repositories.ts';
+import { migrateToLatest } from './migrations/index.ts';
+import type { Store } from './repositories.ts';
+
+const int8Oid = 20;
+
+export interface PostgresStoreOptions {
+  /** Schema to create and use instead of `public` (tests give each run its own). */
+  schema?: string;
+  /** Connections in the pool. */
+  poolSize?: number;
+}
+
+/**
+ * Opens (and migrates) the PostgreSQL store of cluster mode. Times and sequence numbers are bigint
+ * columns; they stay below 2^53, so they are read back as plain numbers.
+ */
+export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<Store> {
+  const schema = options.schema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`bad schema name ${schema}`);
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    options: schema ? `-c search_path=${schema}` : undefined,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === int8Oid ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+  await migrateToLatest(db as unknown as Kysely<unknown>, 'postgres');
+  return {
+    dialect: 'postgres',
+    repos: kyselyRepositories(db),
+    transaction: (fn) => db.transaction().execute((trx) => fn(kyselyRepositories(trx))),
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,171 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openPostgresStore, openSqliteStore, type SessionRecord, type Store } from './index.ts';
+
+const postgresUrl = process.env.LOCKSTEP_TEST_POSTGRES_URL;
+
+/** One store per backend; the same suite runs on each (only repositories touch SQL). */
+const backends: Array<{ name: string; open: () => Promise<{ store: Store; cleanup: () => Promise<void> }>; skip: boolean }> = [
+  {
+    name: 'sqlite',
+    skip: false,
+    open: async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'lockstep-store-'));
+      const store = await openSqliteStore(join(dir, 'test.db'));
+      return { store, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+    },
+  },
+  {
+    name: 'postgres',
+    skip: !postgresUrl,
+    open: async () => {
+      const schema = `lockstep_test_${randomBytes(6).toString('hex')}`;
+      const store = await openPostgresStore(postgresUrl!, { schema, poolSize: 4 });
+      return {
+        store,
+        cleanup: async () => {
+          await store.close();
+          // The per-run schema is dropped through a plain client to keep test data out of the database.
+          const pg = await import('pg');
+          const client = new pg.default.Client({ connectionString: postgresUrl });
+          await client.connect();
+          await client.query(`drop schema ${schema} cascade`);
+          await client.end();
+        },
+      };
+    },
+  },
+];
+
+function session(accountId: number, id: string, createdAt: number, platform = 'web'): SessionRecord {
+  return {
+    id,
+    accountId,
+    tokenHash: `hash-${id}`,
+    csrfHash: null,
+    deviceId: `dev-${id}`,
+    deviceName: 'Test device',
+    platform,
+    ip: '127.0.0.1',
+    userAgent: 'test',
+    createdAt,
+    lastActiveAt: createdAt,
+    absoluteExpiresAt: createdAt + 1000,
+    revokedAt: null,
+    revokeReason: null,
+  };
+}
+
+for (const backend of backends) {
+  describe.skipIf(backend.skip)(`repositories on ${backend.name}`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    beforeEach(async () => {
+      ({ store, cleanup } = await backend.open());
+    });
+    afterEach(async () => {
+      if (backend.name === 'sqlite') await store.close();
+      await cleanup();
+    });
+
+    async function account(email = `a-${randomBytes(4).toString('hex')}@x.test`) {
+      return store.repos.accounts.create({ email, passwordHash: 'h', createdAt: 1, streamEpoch: 'e1' });
+    }
+
+    it('creates accounts with unique emails and reads them back', async () => {
+      const a = await account('one@x.test');
+      expect(await store.repos.accounts.findByEmail('one@x.test')).toEqual(a);
+      expect(await store.repos.accounts.findById(a.id)).toEqual(a);
+      await expect(account('one@x.test')).rejects.toThrow();
+      expect(await store.repos.accounts.findByEmail('nobody@x.test')).toBeUndefined();
+    });
+
+    it('numbers the stream gap-free and rolls the number back with a failed transaction', async () => {
+      const a = await account();
+      expect(await store.repos.accounts.nextSeq(a.id)).toEqual({ epoch: 'e1', seq: 1 });
+      await expect(
+        store.transaction(async (repos) => {
+          await repos.accounts.nextSeq(a.id);
+          throw new Error('rolled back');
+        }),
+      ).rejects.toThrow('rolled back');
+      expect(await store.repos.accounts.streamHead(a.id)).toEqual({ epoch: 'e1', seq: 1 });
+      const seqs = await Promise.all(
+        Array.from({ length: 10 }, () => store.transaction((repos) => repos.accounts.nextSeq(a.id))),
+      );
+      expect(seqs.map((s) => s.seq).sort((x, y) => x - y)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    });
+
+    it('stores sessions, revokes each once, and keeps revoked rows for late requests', async () => {
+      const a = await account();
+      for (const [i, id] of ['s1', 's2', 's3'].entries()) await store.repos.sessions.insert(session(a.id, id, 100 + i));
+      expect((await store.repos.sessions.findByTokenHash('hash-s2'))?.id).toBe('s2');
+      const first = await store.repos.sessions.revoke(a.id, ['s1', 's2'], 500, 'logout');
+      expect(first.map((s) => s.id).sort()).toEqual(['s1', 's2']);
+      expect(await store.repos.sessions.revoke(a.id, ['s1'], 600, 'logout_all')).toEqual([]);
+      expect((await store.repos.sessions.listUnrevoked(a.id)).map((s) => s.id)).toEqual(['s3']);
+      expect(await store.repos.sessions.findById(a.id, 's1')).toMatchObject({ revokedAt: 500, revokeReason: 'logout' });
+      await store.repos.sessions.touch('s3', 900);
+      expect((await store.repos.sessions.findById(a.id, 's3'))?.lastActiveAt).toBe(900);
+    });
+
+    it('never revokes another account\'s session', async () => {
+      const a = await account();
+      const b = await account();
+      await store.repos.sessions.insert(session(b.id, 'theirs', 1));
+      expect(await store.repos.sessions.revoke(a.id, ['theirs'], 2, 'logout')).toEqual([]);
+      expect(await store.repos.sessions.findById(a.id, 'theirs')).toBeUndefined();
+    });
+
+    it('appends events and lists them after a seq, in order and in pages', async () => {
+      const a = await account();
+      for (let seq = 1; seq <= 5; seq += 1) {
+        await store.repos.events.append({ accountId: a.id, seq, type: 't', data: { n: seq }, createdAt: seq });
+      }
+      const page = await store.repos.events.listAfter(a.id, 1, 3);
+      expect(page.map((e) => e.seq)).toEqual([2, 3, 4]);
+      expect(page[0]?.data).toEqual({ n: 2 });
+      await expect(
+        store.repos.events.append({ accountId: a.id, seq: 3, type: 't', data: {}, createdAt: 9 }),
+      ).rejects.toThrow();
+    });
+
+    it('pages login history newest first', async () => {
+      const a = await account();
+      for (let i = 0; i < 5; i += 1) {
+        await store.repos.loginHistory.insert({
+          accountId: a.id,
+          success: i % 2 === 0,
+          failureReason: i % 2 === 0 ? null : 'invalid_credentials',
+          sessionId: null,
+          platform: 'web',
+          deviceName: `d${i}`,
+          ip: '::1',
+          userAgent: '',
+          createdAt: i,
+        });
+      }
+      const first = await store.repos.loginHistory.page(a.id, undefined, 2);
+      expect(first.map((e) => e.deviceName)).toEqual(['d4', 'd3']);
+      expect(first[1]?.success).toBe(false);
+      const next = await store.repos.loginHistory.page(a.id, first[1]!.id, 10);
+      expect(next.map((e) => e.deviceName)).toEqual(['d2', 'd1', 'd0']);
+    });
+
+    it('keeps throttle counters by key, upserting and deleting', async () => {
+      await store.repos.throttle.put({ key: 'email:x', failures: 1, windowStartedAt: 10, lockedUntil: null });
+      await store.repos.throttle.put({ key: 'email:x', failures: 2, windowStartedAt: 10, lockedUntil: 99 });
+      expect(await store.repos.throttle.get('email:x')).toEqual({
+        key: 'email:x',
+        failures: 2,
+        windowStartedAt: 10,
+        lockedUntil: 99,
+      });
+      await store.repos.throttle.delete('email:x');
+      expect(await store.repos.throttle.get('email:x')).toBeUndefined();
+    });
+  });
+}
