@@ -53,7 +53,7 @@ export function sameOrigin(headers: IncomingHttpHeaders): boolean {
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * A preHandler that requires a live session. Cookie-authenticated writes also need the session's
+ * An onRequest hook that requires a live session. Cookie-authenticated writes also need the session's
  * CSRF token in X-CSRF-Token and a same-origin Origin (a defence in depth beside SameSite).
  */
 export function requireSession(auth: AuthService) {

@@ -62,7 +62,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { au
   app.post(
     '/v1/auth/logout',
     {
-      preHandler: requireSession(auth),
+      onRequest: requireSession(auth),
       schema: { tags: ['auth'], summary: 'Log this device out', response: { 200: RevokeResult, ...errors } },
     },
     async (request, reply) => {

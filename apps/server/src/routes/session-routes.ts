@@ -9,7 +9,8 @@ const errors = { 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 
 /** The account's devices (sessions), signing them out, and login history. */
 // eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract.
 export const sessionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { auth, config }) => {
-  app.addHook('preHandler', requireSession(auth));
+  // Authentication runs before validation, so an anonymous caller learns nothing about the route's input rules.
+  app.addHook('onRequest', requireSession(auth));
   const security: Array<Record<string, string[]>> = [{ bearer: [] }, { cookie: [] }];
 
   app.get('/v1/me', { schema: { tags: ['account'], security, response: { 200: MeResponse, ...errors } } }, async (request) => {
