@@ -98,7 +98,7 @@ describe.each(backends)('five devices of one account (%s)', (backend) => {
     const refused = await refusal(ios.me());
     expect(refused.code).toBe('SESSION_REVOKED');
     expect(refused.details?.reason).toBe('slot_evicted');
-    expect(refused.message).toMatch(/newer login on the same platform/);
+    expect(refused.message).toBe('This device was signed out because a newer login on the same platform took its slot.');
     const { sessions } = await newIos.sessions();
     expect(sessions.filter((s) => s.platform === 'ios').map((s) => s.deviceName)).toEqual(['New iPhone']);
     expect(sessions).toHaveLength(5);

@@ -5,7 +5,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ErrorResponse, HealthResponse, PlatformSchema } from '@lockstep/protocol';
+import { ErrorResponse, HealthResponse } from '@lockstep/protocol';
 import { openPostgresStore, openSqliteStore, type Store } from '@lockstep/store';
 import { resolveConfig, type ServerConfig, type ServerOptions } from './config.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -90,7 +90,6 @@ async function buildHttp({ config, store, metrics, auth, hub }: Parts): Promise<
   }).withTypeProvider<TypeBoxTypeProvider>();
   installErrorHandling(app);
   app.addSchema(ErrorResponse);
-  app.addSchema(PlatformSchema);
   await app.register(cookie);
   await app.register(helmet, { contentSecurityPolicy: false });
   await app.register(rateLimit, { global: false });

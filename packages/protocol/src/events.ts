@@ -46,7 +46,7 @@ export const wsCloseCodes = {
   shuttingDown: 1001,
 } as const;
 
-/** A human sentence for each revoke reason, shown by clients. */
+/** A sentence for each reason a device was signed out, shown by clients as it is. */
 export function describeRevokeReason(reason: RevokeReason | 'expired'): string {
   switch (reason) {
     case 'logout':
@@ -54,12 +54,12 @@ export function describeRevokeReason(reason: RevokeReason | 'expired'): string {
     case 'revoked_by_other_device':
       return 'This device was signed out from another device of the account.';
     case 'logout_others':
-      return 'Another device signed out all other devices.';
+      return 'This device was signed out when another device logged out all other devices.';
     case 'logout_all':
-      return 'Every device of the account was signed out.';
+      return 'This device was signed out when every device of the account was logged out.';
     case 'slot_evicted':
-      return 'A newer login on the same platform took this device\'s slot, so this older session was signed out.';
+      return 'This device was signed out because a newer login on the same platform took its slot.';
     case 'expired':
-      return 'The session expired.';
+      return "This device's session expired; log in again.";
   }
 }

@@ -11,7 +11,7 @@ export type Platform = (typeof platforms)[number];
 
 export const PlatformSchema = Type.Union(
   platforms.map((p) => Type.Literal(p)),
-  { $id: 'Platform', description: 'The kind of client: desktop, web, ios, android or ipad.' },
+  { title: 'Platform', description: 'The kind of client: desktop, web, ios, android or ipad.' },
 );
 
 /** Longest password accepted; long passphrases are welcome, unbounded input is not (argon2 cost). */
@@ -59,7 +59,7 @@ export const AccountView = Type.Object(
     email: Type.String(),
     createdAt: Type.String({ format: 'date-time' }),
   },
-  { $id: 'Account' },
+  { title: 'Account' },
 );
 export type AccountView = Static<typeof AccountView>;
 
@@ -88,7 +88,7 @@ export const SessionView = Type.Object(
     revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     revokeReason: Type.Union([Type.Union(revokeReasons.map((r) => Type.Literal(r))), Type.Null()]),
   },
-  { $id: 'Session' },
+  { title: 'Session' },
 );
 export type SessionView = Static<typeof SessionView>;
 
@@ -97,7 +97,7 @@ export const LoginResponse = Type.Object({
   session: SessionView,
   token: Type.Optional(Type.String({ description: 'Bearer token; absent when the session went into a cookie.' })),
   csrfToken: Type.Optional(Type.String({ description: 'Send as X-CSRF-Token with cookie-authenticated writes.' })),
-  evicted: Type.Array(Type.String(), { description: 'Ids of sessions this login signed out (full platform slot).' }),
+  evicted: Type.Array(SessionView, { description: 'Sessions this login signed out because their platform slot was full.' }),
 });
 export type LoginResponse = Static<typeof LoginResponse>;
 

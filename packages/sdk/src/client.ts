@@ -25,7 +25,12 @@ export interface ClientOptions {
   WebSocket?: WebSocketConstructor;
   /** Sent as User-Agent where the platform allows it (not in browsers). */
   userAgent?: string;
+  /** A request with no answer after this long fails instead of hanging. */
+  timeoutMs?: number;
 }
+
+/** Default bound on one HTTP request. */
+const requestTimeoutMs = 30_000;
 
 /**
  * Typed client of the native Lockstep API, for browsers and Node. Every route of `/v1` has a
@@ -134,6 +139,7 @@ export class LockstepClient {
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: 'same-origin',
+      signal: AbortSignal.timeout(this.options.timeoutMs ?? requestTimeoutMs),
     };
     let response: Response;
     try {

@@ -15,7 +15,7 @@ const backends: Array<{ name: string; open: () => Promise<{ store: Store; cleanu
     open: async () => {
       const dir = mkdtempSync(join(tmpdir(), 'lockstep-store-'));
       const store = await openSqliteStore(join(dir, 'test.db'));
-      return { store, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+      return { store, cleanup: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })) };
     },
   },
   {

@@ -48,7 +48,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { au
       }
       metrics.logins.inc({ result: 'success' });
       const session = presentSession(outcome.session, config.lifetimes, outcome.session.id);
-      const body = { account: presentAccount(outcome.account), session, evicted: outcome.evicted };
+      const evicted = outcome.evicted.map((s) => presentSession(s, config.lifetimes, outcome.session.id));
+      const body = { account: presentAccount(outcome.account), session, evicted };
       if (!request.body.cookie) return { ...body, token: outcome.token };
       const maxAge = Math.floor(config.lifetimes.absoluteMs / 1000);
       const cookieOptions = { path: '/', sameSite: 'strict', secure: config.secureCookies, maxAge } as const;

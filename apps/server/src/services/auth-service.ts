@@ -50,7 +50,7 @@ export interface LoginOutcome {
   session: SessionRecord;
   token: string;
   csrfToken: string | null;
-  evicted: string[];
+  evicted: SessionRecord[];
 }
 
 /** An authenticated request's account and session. */
@@ -152,7 +152,7 @@ export class AuthService {
         userAgent,
         createdAt: now,
       });
-      return revoked.map((s) => s.id);
+      return revoked;
     });
     return { account, session, token, csrfToken, evicted };
   }
@@ -172,7 +172,7 @@ export class AuthService {
       throw new LockstepError('SESSION_REVOKED', describeRevokeReason(reason), { details: { reason } });
     }
     if (!isSessionLive(session, this.config.lifetimes, now)) {
-      throw new LockstepError('SESSION_EXPIRED', 'session expired; log in again', {
+      throw new LockstepError('SESSION_EXPIRED', describeRevokeReason('expired'), {
         details: { expiredAt: new Date(sessionExpiresAt(session, this.config.lifetimes)).toISOString() },
       });
     }

@@ -1,0 +1,30 @@
+import type { LoginHistoryEntry } from '@lockstep/sdk';
+
+/** An ISO time as `YYYY-MM-DD HH:MM:SS` (UTC), short enough for a table column. */
+export function shortTime(iso: string): string {
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})/.exec(iso);
+  return match ? `${match[1]} ${match[2]}` : iso;
+}
+
+/** Rows under headers, in columns two spaces apart; the last column is not padded. */
+export function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const all = [headers, ...rows];
+  const widths = headers.map((_, column) => Math.max(...all.map((row) => (row[column] ?? '').length)));
+  const lines = all.map((row) =>
+    row
+      .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** `1 device`, `3 devices`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** A login history entry's outcome: `ok`, or `failed: <reason>`. */
+export function historyOutcome(entry: LoginHistoryEntry): string {
+  return entry.success ? 'ok' : `failed: ${entry.failureReason ?? 'unknown'}`;
+}
