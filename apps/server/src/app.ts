@@ -1,4 +1,6 @@
+import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
@@ -9,7 +11,7 @@ import { ErrorResponse, HealthResponse } from '@lockstep/protocol';
 import { openPostgresStore, openSqliteStore, type Store } from '@lockstep/store';
 import { resolveConfig, type ServerConfig, type ServerOptions } from './config.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import { installErrorHandling } from './http/errors.ts';
+import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/errors.ts';
 import { credentialOf, sameOrigin } from './http/authentication.ts';
 import { AuthService } from './services/auth-service.ts';
 import { createMemoryBus, type EventBus } from './services/event-bus.ts';
@@ -85,6 +87,8 @@ async function buildHttp({ config, store, metrics, auth, hub }: Parts): Promise<
     },
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
+    frameworkErrors,
+    clientErrorHandler,
     genReqId: () => crypto.randomUUID(),
     ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -137,6 +141,15 @@ function registerSystemRoutes(app: FastifyInstance, store: Store, metrics: Metri
 /** Routes `/v1/ws` upgrades to the hub; every other upgrade path is refused. */
 function attachWebSocket(app: FastifyInstance, hub: RealtimeHub): void {
   app.server.on('upgrade', (request, socket, head) => {
+    try {
+      routeUpgrade(request, socket, head);
+    } catch (error) {
+      // An upgrade handler runs outside Fastify; a throw here would take the process down.
+      app.log.error({ err: error }, 'websocket upgrade failed');
+      socket.destroy();
+    }
+  });
+  function routeUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = (request.url ?? '').split('?')[0];
     if (path !== '/v1/ws') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -150,5 +163,5 @@ function attachWebSocket(app: FastifyInstance, hub: RealtimeHub): void {
       return;
     }
     hub.handleUpgrade(request, socket, head, credential?.token ?? null);
-  });
+  }
 }

@@ -8,6 +8,11 @@ export const errorCatalogue = {
   INVALID_JSON: { status: 400, summary: 'The request body is not valid JSON.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'The request body is not application/json.' },
   PAYLOAD_TOO_LARGE: { status: 413, summary: 'The request body is larger than the server accepts.' },
+  MALFORMED_REQUEST: {
+    status: 400,
+    summary: 'The HTTP request itself is malformed: bad percent-encoding in the path, an over-long path parameter, or broken framing.',
+  },
+  HEADERS_TOO_LARGE: { status: 431, summary: 'The request line or headers are larger than the server accepts.' },
   NOT_FOUND: { status: 404, summary: 'No route or resource at this path.' },
   METHOD_NOT_ALLOWED: { status: 405, summary: 'The route exists but not for this HTTP method.' },
   RATE_LIMITED: { status: 429, summary: 'Too many requests from this client; retry after the given time.' },

@@ -1,8 +1,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
-import { kyselyRepositories } from './kysely-repositories.ts';
-import { migrateToLatest } from './migrations/index.ts';
+import { migratedStore } from './kysely-store.ts';
 import type { Store } from './repositories.ts';
 
 const int8Oid = 20;
@@ -31,14 +30,5 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
-  await migrateToLatest(db as unknown as Kysely<unknown>, 'postgres');
-  return {
-    dialect: 'postgres',
-    repos: kyselyRepositories(db),
-    transaction: (fn) => db.transaction().execute((trx) => fn(kyselyRepositories(trx))),
-    ping: async () => {
-      await sql`select 1`.execute(db);
-    },
-    close: () => db.destroy(),
-  };
+  return migratedStore(db, 'postgres');
 }

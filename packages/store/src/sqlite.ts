@@ -1,10 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from './schema.ts';
-import { kyselyRepositories } from './kysely-repositories.ts';
-import { migrateToLatest } from './migrations/index.ts';
+import { migratedStore } from './kysely-store.ts';
 import type { Store } from './repositories.ts';
 
 /**
@@ -19,14 +18,5 @@ export async function openSqliteStore(file: string): Promise<Store> {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  await migrateToLatest(db as unknown as Kysely<unknown>, 'sqlite');
-  return {
-    dialect: 'sqlite',
-    repos: kyselyRepositories(db),
-    transaction: (fn) => db.transaction().execute((trx) => fn(kyselyRepositories(trx))),
-    ping: async () => {
-      await sql`select 1`.execute(db);
-    },
-    close: () => db.destroy(),
-  };
+  return migratedStore(db, 'sqlite');
 }

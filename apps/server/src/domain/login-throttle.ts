@@ -36,7 +36,10 @@ export function afterFailure(
   policy: ThrottlePolicy,
   now: number,
 ): ThrottleState {
-  const windowOpen = state !== undefined && now - state.windowStartedAt < policy.windowMs && lockedUntil(state, now) === null;
+  // A failure counted while the key is locked (concurrent attempts that passed the check together)
+  // must not lift the lock.
+  if (state !== undefined && lockedUntil(state, now) !== null) return state;
+  const windowOpen = state !== undefined && now - state.windowStartedAt < policy.windowMs;
   const failures = (windowOpen ? state.failures : 0) + 1;
   const windowStartedAt = windowOpen ? state.windowStartedAt : now;
   if (failures >= failuresMax) {
@@ -46,20 +49,35 @@ export function afterFailure(
   return { key, failures, windowStartedAt, lockedUntil: null };
 }
 
+/** The eight 16-bit groups of an IPv6 address, with an embedded dotted IPv4 tail turned into two groups. */
+function ipv6Groups(ip: string): number[] {
+  let text = ip.toLowerCase().split('%')[0] ?? '';
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail = ''] = text.split('::');
+  const parse = (part: string): number[] => (part ? part.split(':').map((g) => parseInt(g, 16) || 0) : []);
+  const headGroups = parse(head);
+  const tailGroups = parse(tail);
+  const zeros = Array<number>(Math.max(0, 8 - headGroups.length - tailGroups.length)).fill(0);
+  return text.includes('::') ? [...headGroups, ...zeros, ...tailGroups] : headGroups;
+}
+
 /**
  * The throttle key of a client address. IPv6 clients usually own a whole /64, so they are counted
- * per /64; an IPv4-mapped IPv6 address counts as its IPv4 address.
+ * per /64; an IPv4-mapped IPv6 address (in any spelling) counts as its IPv4 address.
  */
 export function ipThrottleKey(ip: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  if (mapped) return `ip:${mapped[1]}`;
   if (!ip.includes(':')) return `ip:${ip}`;
-  const [head = '', tail = ''] = ip.toLowerCase().split('::');
-  const headGroups = head ? head.split(':') : [];
-  const tailGroups = tail ? tail.split(':') : [];
-  const zeros = Array<string>(Math.max(0, 8 - headGroups.length - tailGroups.length)).fill('0');
-  const groups = ip.includes('::') ? [...headGroups, ...zeros, ...tailGroups] : headGroups;
-  return `ip6:${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  const groups = ipv6Groups(ip);
+  const isMapped = groups.length === 8 && groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff;
+  if (isMapped) {
+    const [hi = 0, lo = 0] = groups.slice(6);
+    return `ip:${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
+  }
+  return `ip6:${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
 }
 
 export function emailThrottleKey(email: string): string {

@@ -1,4 +1,5 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LockstepError, type ErrorBody } from '@lockstep/protocol';
 
 interface AjvIssue {
@@ -67,7 +68,60 @@ export function installErrorHandling(app: FastifyInstance): void {
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send({ code: 'INTERNAL', message: `internal error (request ${request.id})` });
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+  // Known paths asked with another method must get the catalogue's METHOD_NOT_ALLOWED, not NOT_FOUND, so every route's methods are recorded here.
+  const routes: Array<{ method: string; pattern: RegExp }> = [];
+  app.addHook('onRoute', (route) => {
+    const source = route.url
+      .split('/')
+      .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('/');
+    for (const method of [route.method].flat()) routes.push({ method, pattern: new RegExp(`^${source}$`) });
+  });
+  const unmatched = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = [...new Set(routes.filter((r) => r.pattern.test(path)).map((r) => r.method))];
+    if (allowed.length > 0) {
+      return reply
+        .status(405)
+        .header('allow', allowed.join(', '))
+        .send({ code: 'METHOD_NOT_ALLOWED', message: `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}` });
+    }
+    return reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${request.method} ${path}` });
+  };
+  // The body is parsed before the not-found handler runs, so unmatched requests are answered here lest a broken body hide that the route does not exist.
+  app.addHook('preParsing', (request, reply, payload, done) => {
+    if (!request.is404) return done(null, payload);
+    unmatched(request, reply);
+  });
+  app.setNotFoundHandler(unmatched);
+}
+
+/**
+ * Fastify's own routing failures (bad percent-encoding in the path, an over-long path parameter)
+ * answered with a catalogue code instead of Fastify's.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const message =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path parameter is longer than the server accepts' : 'the path is not valid';
+  void reply.status(400).send({ code: 'MALFORMED_REQUEST', message, field: 'path' } satisfies ErrorBody);
+}
+
+/**
+ * Requests Node's HTTP parser refuses never reach Fastify; they are answered here, on the raw
+ * socket, still with a catalogue code.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const body: ErrorBody = tooLarge
+    ? { code: 'HEADERS_TOO_LARGE', message: 'the request line or headers are too large' }
+    : { code: 'MALFORMED_REQUEST', message: 'the HTTP request is malformed' };
+  const json = JSON.stringify(body);
+  const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  socket.end(
+    `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
   );
 }
