@@ -27,11 +27,18 @@ describe('browser sessions: HttpOnly cookie plus CSRF defence', () => {
     const account = await registerAccount(server);
     const response = await fetch(`${server.url}/v1/auth/login`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0' },
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0',
+      },
       body: JSON.stringify({ ...account, platform: 'web', cookie: true }),
     });
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { token?: string; csrfToken?: string; session: { deviceName: string } };
+    const body = (await response.json()) as {
+      token?: string;
+      csrfToken?: string;
+      session: { deviceName: string };
+    };
     const { jar, raw } = cookiesFrom(response);
     const cookie = `lockstep_session=${jar.get('lockstep_session')}`;
     return { body, raw, jar, cookie };
@@ -62,7 +69,10 @@ describe('browser sessions: HttpOnly cookie plus CSRF defence', () => {
     const me = await fetch(`${server.url}/v1/me`, { headers: { cookie } });
     expect(me.status).toBe(200);
 
-    const noToken = await fetch(`${server.url}/v1/sessions/revoke-others`, { method: 'POST', headers: { cookie } });
+    const noToken = await fetch(`${server.url}/v1/sessions/revoke-others`, {
+      method: 'POST',
+      headers: { cookie },
+    });
     expect(noToken.status).toBe(403);
     expect(((await noToken.json()) as { code: string }).code).toBe('CSRF_FAILED');
 

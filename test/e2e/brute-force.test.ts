@@ -12,7 +12,11 @@ import {
 
 const minuteMs = 60_000;
 
-async function attempt(server: TestServer, email: string, password: string): Promise<LockstepApiError | 'ok'> {
+async function attempt(
+  server: TestServer,
+  email: string,
+  password: string,
+): Promise<LockstepApiError | 'ok'> {
   try {
     await clientFor(server).login({ email, password, platform: 'web' });
     return 'ok';
@@ -30,7 +34,11 @@ describe.each(backends)('brute-force protection (A7) on %s', (backend) => {
 
   it('locks an account after repeated failures, says until when, survives a restart, then unlocks', async () => {
     const clock = new ManualClock();
-    server = await startTestServer({ backend, now: clock.now, throttle: { emailFailuresMax: 5, lockMs: 15 * minuteMs } });
+    server = await startTestServer({
+      backend,
+      now: clock.now,
+      throttle: { emailFailuresMax: 5, lockMs: 15 * minuteMs },
+    });
     const { email } = await registerAccount(server);
     for (let i = 0; i < 4; i += 1) {
       const result = await attempt(server, email, `wrong-password-${i}-xyz`);
@@ -59,7 +67,11 @@ describe.each(backends)('brute-force protection (A7) on %s', (backend) => {
 
   it('locks an IP that tries many accounts, without locking the accounts from elsewhere', async () => {
     const clock = new ManualClock();
-    server = await startTestServer({ backend, now: clock.now, throttle: { ipFailuresMax: 3, emailFailuresMax: 100 } });
+    server = await startTestServer({
+      backend,
+      now: clock.now,
+      throttle: { ipFailuresMax: 3, emailFailuresMax: 100 },
+    });
     const victim = await registerAccount(server);
     for (let i = 0; i < 3; i += 1) await attempt(server, `nobody-${i}@example.test`, 'wrong-password-xyz');
     const fromSameIp = await attempt(server, victim.email, victim.password);

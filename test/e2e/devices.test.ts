@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LockstepApiError, type AccountConnection, type LockstepClient } from '@lockstep/sdk';
-import { backends, loginDevice, registerAccount, startTestServer, type TestServer } from '../support/server.ts';
+import {
+  backends,
+  loginDevice,
+  registerAccount,
+  startTestServer,
+  type TestServer,
+} from '../support/server.ts';
 
 /** Opens a device's live stream and waits until it is subscribed. */
 async function online(client: LockstepClient): Promise<AccountConnection> {
@@ -69,7 +75,8 @@ describe.each(backends)('five devices of one account (%s)', (backend) => {
     for (const event of await Promise.all(seenByOthers)) {
       expect(event.type === 'session.revoked' && event.data.session.id).toBe(iosId);
     }
-    for (const client of [desktop, android, web1, web2]) expect((await client.me()).account.id).toBeGreaterThan(0);
+    for (const client of [desktop, android, web1, web2])
+      expect((await client.me()).account.id).toBeGreaterThan(0);
     expect(others.every((c) => !c.closed)).toBe(true);
     sockets.forEach((s) => s.close());
   });
@@ -85,7 +92,8 @@ describe.each(backends)('five devices of one account (%s)', (backend) => {
     expect(callerSocket.closed).toBe(false);
     const { sessions } = await web1.sessions();
     expect(sessions.map((s) => s.deviceName)).toEqual(['Firefox at home']);
-    for (const client of [desktop, ios, android, web2]) expect((await refusal(client.me())).code).toBe('SESSION_REVOKED');
+    for (const client of [desktop, ios, android, web2])
+      expect((await refusal(client.me())).code).toBe('SESSION_REVOKED');
     callerSocket.close();
   });
 
@@ -98,7 +106,9 @@ describe.each(backends)('five devices of one account (%s)', (backend) => {
     const refused = await refusal(ios.me());
     expect(refused.code).toBe('SESSION_REVOKED');
     expect(refused.details?.reason).toBe('slot_evicted');
-    expect(refused.message).toBe('This device was signed out because a newer login on the same platform took its slot.');
+    expect(refused.message).toBe(
+      'This device was signed out because a newer login on the same platform took its slot.',
+    );
     const { sessions } = await newIos.sessions();
     expect(sessions.filter((s) => s.platform === 'ios').map((s) => s.deviceName)).toEqual(['New iPhone']);
     expect(sessions).toHaveLength(5);

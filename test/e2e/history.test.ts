@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LockstepApiError } from '@lockstep/sdk';
-import { clientFor, loginDevice, registerAccount, startTestServer, type TestServer } from '../support/server.ts';
+import {
+  clientFor,
+  loginDevice,
+  registerAccount,
+  startTestServer,
+  type TestServer,
+} from '../support/server.ts';
 
 describe('login history (A14)', () => {
   let server: TestServer;
@@ -13,7 +19,10 @@ describe('login history (A14)', () => {
 
   it('records successes and failures with device, IP and time, newest first, in pages', async () => {
     const account = await registerAccount(server);
-    const phone = clientFor(server, 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148');
+    const phone = clientFor(
+      server,
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148',
+    );
     await phone.login({ ...account, platform: 'ios' });
     await clientFor(server)
       .login({ ...account, password: 'not-the-password-at-all', platform: 'web', deviceName: 'Attacker' })

@@ -1,11 +1,20 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LockstepApiError } from '@lockstep/sdk';
-import { ManualClock, loginDevice, registerAccount, startTestServer, type TestServer } from '../support/server.ts';
+import {
+  ManualClock,
+  loginDevice,
+  registerAccount,
+  startTestServer,
+  type TestServer,
+} from '../support/server.ts';
 
 const dayMs = 86_400_000;
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   return error instanceof LockstepApiError ? error.code : 'no error';
 }
 

@@ -44,7 +44,10 @@ export interface TestServerOptions extends ServerOptions {
  * A real server on an ephemeral port, on a real SQLite file in a fresh folder, or on PostgreSQL in
  * a fresh schema of its own.
  */
-export async function startTestServer(options: TestServerOptions = {}, dataDir?: string): Promise<TestServer> {
+export async function startTestServer(
+  options: TestServerOptions = {},
+  dataDir?: string,
+): Promise<TestServer> {
   const backend = options.backend ?? 'sqlite';
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'lockstep-test-'));
   const postgresSchema = options.postgresSchema ?? `lockstep_test_${randomBytes(6).toString('hex')}`;

@@ -217,7 +217,9 @@ describe('devices of one account', () => {
     const { body: left } = await cli.json<SessionList>(['devices']);
     expect(left.sessions.map((s) => s.id)).toEqual([profile('default').sessionId]);
     const web = await cli.run(['whoami', '--profile', 'web1']);
-    expect(web.stderr).toContain('This device was signed out when another device logged out all other devices. (SESSION_REVOKED)');
+    expect(web.stderr).toContain(
+      'This device was signed out when another device logged out all other devices. (SESSION_REVOKED)',
+    );
     expect(profile('web1').token).toBeNull();
   });
 
@@ -229,7 +231,9 @@ describe('devices of one account', () => {
     expect(profile('phone').token).toBeNull();
     const desktop = await cli.run(['devices']);
     expect(desktop.code).toBe(1);
-    expect(desktop.stderr).toContain('This device was signed out when every device of the account was logged out.');
+    expect(desktop.stderr).toContain(
+      'This device was signed out when every device of the account was logged out.',
+    );
     expect(profile('default').token).toBeNull();
   });
 

@@ -83,7 +83,12 @@ async function buildHttp({ config, store, metrics, auth, hub }: Parts): Promise<
     logger: {
       level: config.logLevel,
       // Credentials never reach the logs.
-      redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'],
+      redact: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'req.headers["x-csrf-token"]',
+        'res.headers["set-cookie"]',
+      ],
     },
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
@@ -129,7 +134,11 @@ function registerSystemRoutes(app: FastifyInstance, store: Store, metrics: Metri
   const startedAt = Date.now();
   app.get('/healthz', { schema: { tags: ['system'], response: { 200: HealthResponse } } }, async () => {
     await store.ping();
-    return { status: 'ok' as const, storage: store.dialect, uptimeSeconds: Math.floor((Date.now() - startedAt) / 1000) };
+    return {
+      status: 'ok' as const,
+      storage: store.dialect,
+      uptimeSeconds: Math.floor((Date.now() - startedAt) / 1000),
+    };
   });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     void reply.type(metrics.registry.contentType);

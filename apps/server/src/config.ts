@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import { platforms, type Platform } from '@lockstep/protocol';
-import { defaultLifetimes, defaultSlotLimits, type SessionLifetimes, type SlotLimits } from './domain/session-policy.ts';
+import {
+  defaultLifetimes,
+  defaultSlotLimits,
+  type SessionLifetimes,
+  type SlotLimits,
+} from './domain/session-policy.ts';
 import { defaultThrottlePolicy, type ThrottlePolicy } from './domain/login-throttle.ts';
 
 /** Everything the server can be configured with; `resolveConfig` fills in the defaults. */
@@ -68,7 +73,10 @@ export function resolveConfig(options: ServerOptions = {}): ServerConfig {
  */
 export function parseSlotLimits(text: string): Partial<SlotLimits> {
   const limits: Partial<SlotLimits> = {};
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [name, value] = part.split('=');
     if (!platforms.includes(name as Platform)) throw new Error(`unknown platform "${name}" in --slots`);
     const limit = value === 'unlimited' ? Infinity : Number(value);

@@ -8,13 +8,25 @@ export function addServeOptions(command: Command): Command {
   return command
     .option('--port <port>', 'port to listen on (env PORT)', process.env.PORT ?? '8080')
     .option('--host <host>', 'address to listen on (env HOST)', process.env.HOST ?? '127.0.0.1')
-    .option('--data <dir>', 'folder of the embedded store (env LOCKSTEP_DATA)', process.env.LOCKSTEP_DATA ?? './data')
-    .option('--postgres <url>', 'store in PostgreSQL instead of SQLite (env LOCKSTEP_POSTGRES_URL)', process.env.LOCKSTEP_POSTGRES_URL)
+    .option(
+      '--data <dir>',
+      'folder of the embedded store (env LOCKSTEP_DATA)',
+      process.env.LOCKSTEP_DATA ?? './data',
+    )
+    .option(
+      '--postgres <url>',
+      'store in PostgreSQL instead of SQLite (env LOCKSTEP_POSTGRES_URL)',
+      process.env.LOCKSTEP_POSTGRES_URL,
+    )
     .option('--slots <limits>', 'per-platform session limits, e.g. "ios=2,web=unlimited"')
     .option('--idle-days <days>', 'a session unused this many days ends', '30')
     .option('--max-days <days>', 'a session ends this many days after login, however active', '90')
     .option('--trust-proxy <addresses>', 'trust X-Forwarded-For from these proxy addresses (comma-separated)')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (env LOG_LEVEL)', process.env.LOG_LEVEL ?? 'info');
+    .option(
+      '--log-level <level>',
+      'fatal, error, warn, info, debug or trace (env LOG_LEVEL)',
+      process.env.LOG_LEVEL ?? 'info',
+    );
 }
 
 export interface ServeFlags {
@@ -31,14 +43,16 @@ export interface ServeFlags {
 
 function positiveNumber(name: string, text: string): number {
   const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, got "${text}"`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`--${name} must be a positive number, got "${text}"`);
   return value;
 }
 
 /** Turns command-line flags into server options, naming the flag when one is wrong. */
 export function serveOptionsFrom(flags: ServeFlags): ServerOptions {
   const port = Number(flags.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535, got "${flags.port}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be 0-65535, got "${flags.port}"`);
   const dayMs = 86_400_000;
   return {
     port,
@@ -58,7 +72,9 @@ export function serveOptionsFrom(flags: ServeFlags): ServerOptions {
 /** Starts the server from flags, prints where it is, and shuts down cleanly on SIGINT/SIGTERM. */
 export async function serve(flags: ServeFlags): Promise<LockstepServer> {
   const server = await startServer(serveOptionsFrom(flags));
-  process.stdout.write(`\nLockstep is running at ${server.url}\n  data: ${server.config.postgresUrl ? 'PostgreSQL' : server.config.dataDir}\n  API:  ${server.url}/openapi.json\n\n`);
+  process.stdout.write(
+    `\nLockstep is running at ${server.url}\n  data: ${server.config.postgresUrl ? 'PostgreSQL' : server.config.dataDir}\n  API:  ${server.url}/openapi.json\n\n`,
+  );
   const stop = (): void => {
     server.close().then(
       () => process.exit(0),

@@ -4,15 +4,22 @@
  * test keeps the two in step.
  */
 export const errorCatalogue = {
-  VALIDATION_FAILED: { status: 400, summary: 'A field of the request is missing, of the wrong type or out of range.' },
+  VALIDATION_FAILED: {
+    status: 400,
+    summary: 'A field of the request is missing, of the wrong type or out of range.',
+  },
   INVALID_JSON: { status: 400, summary: 'The request body is not valid JSON.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'The request body is not application/json.' },
   PAYLOAD_TOO_LARGE: { status: 413, summary: 'The request body is larger than the server accepts.' },
   MALFORMED_REQUEST: {
     status: 400,
-    summary: 'The HTTP request itself is malformed: bad percent-encoding in the path, an over-long path parameter, or broken framing.',
+    summary:
+      'The HTTP request itself is malformed: bad percent-encoding in the path, an over-long path parameter, or broken framing.',
   },
-  HEADERS_TOO_LARGE: { status: 431, summary: 'The request line or headers are larger than the server accepts.' },
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    summary: 'The request line or headers are larger than the server accepts.',
+  },
   NOT_FOUND: { status: 404, summary: 'No route or resource at this path.' },
   METHOD_NOT_ALLOWED: { status: 405, summary: 'The route exists but not for this HTTP method.' },
   RATE_LIMITED: { status: 429, summary: 'Too many requests from this client; retry after the given time.' },
@@ -35,7 +42,8 @@ export const errorCatalogue = {
   SESSION_REVOKED: { status: 401, summary: 'The session was signed out; the response says why.' },
   CSRF_FAILED: {
     status: 403,
-    summary: 'A cookie-authenticated request lacked a valid X-CSRF-Token header or came from a foreign origin.',
+    summary:
+      'A cookie-authenticated request lacked a valid X-CSRF-Token header or came from a foreign origin.',
   },
   SESSION_NOT_FOUND: { status: 404, summary: 'No session of this account has this id.' },
   INTERNAL: { status: 500, summary: 'An unexpected server fault; it is logged with the request id.' },
@@ -60,7 +68,11 @@ export class LockstepError extends Error {
   readonly field: string | undefined;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { field?: string; details?: Record<string, unknown> } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { field?: string; details?: Record<string, unknown> } = {},
+  ) {
     super(message);
     this.name = 'LockstepError';
     this.code = code;

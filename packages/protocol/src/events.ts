@@ -14,9 +14,15 @@ export interface AccountEventBase<T extends string, D> {
 }
 
 /** A device signed in: the new session's full state. */
-export type SessionCreatedEvent = AccountEventBase<'session.created', { session: Omit<SessionView, 'current'> }>;
+export type SessionCreatedEvent = AccountEventBase<
+  'session.created',
+  { session: Omit<SessionView, 'current'> }
+>;
 /** A device was signed out: the session's final state, with the reason. */
-export type SessionRevokedEvent = AccountEventBase<'session.revoked', { session: Omit<SessionView, 'current'> }>;
+export type SessionRevokedEvent = AccountEventBase<
+  'session.revoked',
+  { session: Omit<SessionView, 'current'> }
+>;
 
 /** Every kind of event on the account stream. */
 export type AccountEvent = SessionCreatedEvent | SessionRevokedEvent;
@@ -34,9 +40,7 @@ export type ServerMessage =
 
 /** Messages a device sends on `/v1/ws`. */
 export type ClientMessage =
-  | { type: 'auth'; token: string }
-  | { type: 'subscribe'; epoch?: string; since: number }
-  | { type: 'ping' };
+  { type: 'auth'; token: string } | { type: 'subscribe'; epoch?: string; since: number } | { type: 'ping' };
 
 /** WebSocket close codes the server uses (4000-4999 is the application range). */
 export const wsCloseCodes = {

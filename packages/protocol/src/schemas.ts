@@ -83,7 +83,10 @@ export const SessionView = Type.Object(
     userAgent: Type.String(),
     createdAt: Type.String({ format: 'date-time' }),
     lastActiveAt: Type.String({ format: 'date-time' }),
-    expiresAt: Type.String({ format: 'date-time', description: 'When it ends unless used again (idle or absolute).' }),
+    expiresAt: Type.String({
+      format: 'date-time',
+      description: 'When it ends unless used again (idle or absolute).',
+    }),
     current: Type.Boolean({ description: 'Whether this is the session making the request.' }),
     revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     revokeReason: Type.Union([Type.Union(revokeReasons.map((r) => Type.Literal(r))), Type.Null()]),
@@ -95,9 +98,15 @@ export type SessionView = Static<typeof SessionView>;
 export const LoginResponse = Type.Object({
   account: AccountView,
   session: SessionView,
-  token: Type.Optional(Type.String({ description: 'Bearer token; absent when the session went into a cookie.' })),
-  csrfToken: Type.Optional(Type.String({ description: 'Send as X-CSRF-Token with cookie-authenticated writes.' })),
-  evicted: Type.Array(SessionView, { description: 'Sessions this login signed out because their platform slot was full.' }),
+  token: Type.Optional(
+    Type.String({ description: 'Bearer token; absent when the session went into a cookie.' }),
+  ),
+  csrfToken: Type.Optional(
+    Type.String({ description: 'Send as X-CSRF-Token with cookie-authenticated writes.' }),
+  ),
+  evicted: Type.Array(SessionView, {
+    description: 'Sessions this login signed out because their platform slot was full.',
+  }),
 });
 export type LoginResponse = Static<typeof LoginResponse>;
 
@@ -127,7 +136,9 @@ export type LoginHistoryEntry = Static<typeof LoginHistoryEntry>;
 export const PageQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
-    before: Type.Optional(Type.Integer({ minimum: 1, description: 'Return entries with an id below this one.' })),
+    before: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Return entries with an id below this one.' }),
+    ),
   },
   { additionalProperties: false },
 );

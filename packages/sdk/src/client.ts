@@ -121,7 +121,8 @@ export class LockstepClient {
 
   /** Opens the account's live stream on `/v1/ws`. */
   connect(options: ConnectOptions = {}): AccountConnection {
-    const WebSocketImpl = this.options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    const WebSocketImpl =
+      this.options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!WebSocketImpl) throw new Error('no WebSocket implementation: pass one as the WebSocket option');
     const url = `${this.baseUrl.replace(/^http/, 'ws')}/v1/ws`;
     return new AccountConnection(WebSocketImpl, url, this.token, options);
@@ -157,7 +158,7 @@ export class LockstepClient {
     } catch {
       parsed = { message: text.slice(0, 200) };
     }
-    if (!response.ok) throw new LockstepApiError(response.status, (parsed ?? {}));
+    if (!response.ok) throw new LockstepApiError(response.status, parsed ?? {});
     return parsed as T;
   }
 

@@ -44,7 +44,12 @@ export class AccountConnection {
   epoch: string | undefined;
   closed = false;
 
-  constructor(WebSocketImpl: WebSocketConstructor, url: string, token: string | undefined, options: ConnectOptions) {
+  constructor(
+    WebSocketImpl: WebSocketConstructor,
+    url: string,
+    token: string | undefined,
+    options: ConnectOptions,
+  ) {
     this.ws = new WebSocketImpl(url);
     this.lastSeq = options.since ?? 0;
     this.epoch = options.epoch;
@@ -67,7 +72,10 @@ export class AccountConnection {
   }
 
   /** Resolves with the next `type` message that passes `test`. */
-  next<K extends keyof ConnectionEvents>(type: K, test: (value: ConnectionEvents[K]) => boolean = () => true): Promise<ConnectionEvents[K]> {
+  next<K extends keyof ConnectionEvents>(
+    type: K,
+    test: (value: ConnectionEvents[K]) => boolean = () => true,
+  ): Promise<ConnectionEvents[K]> {
     return new Promise((resolve) => {
       const off = this.on(type, (value) => {
         if (!test(value)) return;

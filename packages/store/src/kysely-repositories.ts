@@ -120,7 +120,11 @@ export function kyselyRepositories(db: Executor): Repositories {
           .execute();
       },
       async findByTokenHash(tokenHash) {
-        const row = await db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+        const row = await db
+          .selectFrom('sessions')
+          .selectAll()
+          .where('token_hash', '=', tokenHash)
+          .executeTakeFirst();
         return row && toSession(row);
       },
       async findById(accountId, id) {
@@ -220,7 +224,11 @@ export function kyselyRepositories(db: Executor): Repositories {
     },
     throttle: {
       async get(key) {
-        const row = await db.selectFrom('login_throttle').selectAll().where('key', '=', key).executeTakeFirst();
+        const row = await db
+          .selectFrom('login_throttle')
+          .selectAll()
+          .where('key', '=', key)
+          .executeTakeFirst();
         return (
           row && {
             key: row.key,

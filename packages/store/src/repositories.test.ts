@@ -8,7 +8,11 @@ import { openPostgresStore, openSqliteStore, type SessionRecord, type Store } fr
 const postgresUrl = process.env.LOCKSTEP_TEST_POSTGRES_URL;
 
 /** One store per backend; the same suite runs on each (only repositories touch SQL). */
-const backends: Array<{ name: string; open: () => Promise<{ store: Store; cleanup: () => Promise<void> }>; skip: boolean }> = [
+const backends: Array<{
+  name: string;
+  open: () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
+  skip: boolean;
+}> = [
   {
     name: 'sqlite',
     skip: false,
@@ -101,18 +105,22 @@ for (const backend of backends) {
 
     it('stores sessions, revokes each once, and keeps revoked rows for late requests', async () => {
       const a = await account();
-      for (const [i, id] of ['s1', 's2', 's3'].entries()) await store.repos.sessions.insert(session(a.id, id, 100 + i));
+      for (const [i, id] of ['s1', 's2', 's3'].entries())
+        await store.repos.sessions.insert(session(a.id, id, 100 + i));
       expect((await store.repos.sessions.findByTokenHash('hash-s2'))?.id).toBe('s2');
       const first = await store.repos.sessions.revoke(a.id, ['s1', 's2'], 500, 'logout');
       expect(first.map((s) => s.id).sort()).toEqual(['s1', 's2']);
       expect(await store.repos.sessions.revoke(a.id, ['s1'], 600, 'logout_all')).toEqual([]);
       expect((await store.repos.sessions.listUnrevoked(a.id)).map((s) => s.id)).toEqual(['s3']);
-      expect(await store.repos.sessions.findById(a.id, 's1')).toMatchObject({ revokedAt: 500, revokeReason: 'logout' });
+      expect(await store.repos.sessions.findById(a.id, 's1')).toMatchObject({
+        revokedAt: 500,
+        revokeReason: 'logout',
+      });
       await store.repos.sessions.touch('s3', 900);
       expect((await store.repos.sessions.findById(a.id, 's3'))?.lastActiveAt).toBe(900);
     });
 
-    it('never revokes another account\'s session', async () => {
+    it("never revokes another account's session", async () => {
       const a = await account();
       const b = await account();
       await store.repos.sessions.insert(session(b.id, 'theirs', 1));
@@ -123,7 +131,13 @@ for (const backend of backends) {
     it('appends events and lists them after a seq, in order and in pages', async () => {
       const a = await account();
       for (let seq = 1; seq <= 5; seq += 1) {
-        await store.repos.events.append({ accountId: a.id, seq, type: 't', data: { n: seq }, createdAt: seq });
+        await store.repos.events.append({
+          accountId: a.id,
+          seq,
+          type: 't',
+          data: { n: seq },
+          createdAt: seq,
+        });
       }
       const page = await store.repos.events.listAfter(a.id, 1, 3);
       expect(page.map((e) => e.seq)).toEqual([2, 3, 4]);

@@ -97,7 +97,8 @@ export function describeLogin(context: CommandContext, { response, replaced }: P
   ];
   if (replaced) lines.push(`replaced this profile's earlier session ${replaced}`);
   for (const old of response.evicted) {
-    if (old.id !== replaced) lines.push(`signed out your older ${old.platform} session ${old.id} (${old.deviceName})`);
+    if (old.id !== replaced)
+      lines.push(`signed out your older ${old.platform} session ${old.id} (${old.deviceName})`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -77,7 +77,10 @@ export function ipThrottleKey(ip: string): string {
     const [hi = 0, lo = 0] = groups.slice(6);
     return `ip:${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
   }
-  return `ip6:${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
+  return `ip6:${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(':')}::/64`;
 }
 
 export function emailThrottleKey(email: string): string {

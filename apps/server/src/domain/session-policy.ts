@@ -40,7 +40,11 @@ export function isSessionLive(session: SessionTimes, lifetimes: SessionLifetimes
  * The sessions a new login on `platform` signs out: the oldest ones of that platform, enough to
  * leave room for the new one. Other platforms are never touched.
  */
-export function slotEvictions<S extends SessionTimes>(live: readonly S[], platform: Platform, limits: SlotLimits): S[] {
+export function slotEvictions<S extends SessionTimes>(
+  live: readonly S[],
+  platform: Platform,
+  limits: SlotLimits,
+): S[] {
   const limit = limits[platform];
   if (!Number.isFinite(limit)) return [];
   const samePlatform = live

@@ -66,14 +66,22 @@ const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function requireSession(auth: AuthService) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const credential = credentialOf(request.headers);
-    if (!credential) throw new LockstepError('UNAUTHENTICATED', 'log in first: send a bearer token or the session cookie');
+    if (!credential)
+      throw new LockstepError('UNAUTHENTICATED', 'log in first: send a bearer token or the session cookie');
     const principal = await auth.authenticate(credential.token);
     if (credential.via === 'cookie' && !safeMethods.has(request.method)) {
       const presented = request.headers[csrfHeader];
       const csrfHash = principal.session.csrfHash;
       const ok =
-        typeof presented === 'string' && csrfHash !== null && tokenMatchesHash(presented, csrfHash) && sameOrigin(request.headers);
-      if (!ok) throw new LockstepError('CSRF_FAILED', `cookie-authenticated requests must send the ${csrfHeader} header`);
+        typeof presented === 'string' &&
+        csrfHash !== null &&
+        tokenMatchesHash(presented, csrfHash) &&
+        sameOrigin(request.headers);
+      if (!ok)
+        throw new LockstepError(
+          'CSRF_FAILED',
+          `cookie-authenticated requests must send the ${csrfHeader} header`,
+        );
     }
     request.principal = principal;
   };

@@ -12,8 +12,10 @@ interface AjvIssue {
 /** The request field an ajv issue is about: `password`, `query.limit`, `params.id`. */
 function fieldOf(issue: AjvIssue, context: string | undefined): string {
   const path = (issue.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
-  const missing = typeof issue.params?.missingProperty === 'string' ? issue.params.missingProperty : undefined;
-  const extra = typeof issue.params?.additionalProperty === 'string' ? issue.params.additionalProperty : undefined;
+  const missing =
+    typeof issue.params?.missingProperty === 'string' ? issue.params.missingProperty : undefined;
+  const extra =
+    typeof issue.params?.additionalProperty === 'string' ? issue.params.additionalProperty : undefined;
   const leaf = [path, missing ?? extra].filter(Boolean).join('.');
   const prefix = context && context !== 'body' ? `${context}.` : '';
   return `${prefix}${leaf}` || (context ?? 'body');
@@ -43,14 +45,22 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (error.validation) return reply.status(400).send(validationBody(error));
     const status = error.statusCode ?? 500;
     const known: Record<string, ErrorBody> = {
-      FST_ERR_CTP_INVALID_JSON_BODY: { code: 'INVALID_JSON', message: 'request body is not valid JSON', field: 'body' },
+      FST_ERR_CTP_INVALID_JSON_BODY: {
+        code: 'INVALID_JSON',
+        message: 'request body is not valid JSON',
+        field: 'body',
+      },
       FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'INVALID_JSON', message: 'request body is empty', field: 'body' },
       FST_ERR_CTP_INVALID_MEDIA_TYPE: {
         code: 'UNSUPPORTED_MEDIA_TYPE',
         message: 'request body must be application/json',
         field: 'body',
       },
-      FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', message: 'request body is too large', field: 'body' },
+      FST_ERR_CTP_BODY_TOO_LARGE: {
+        code: 'PAYLOAD_TOO_LARGE',
+        message: 'request body is too large',
+        field: 'body',
+      },
       FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
         code: 'VALIDATION_FAILED',
         message: 'content-length does not match the body',
@@ -84,7 +94,10 @@ export function installErrorHandling(app: FastifyInstance): void {
       return reply
         .status(405)
         .header('allow', allowed.join(', '))
-        .send({ code: 'METHOD_NOT_ALLOWED', message: `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}` });
+        .send({
+          code: 'METHOD_NOT_ALLOWED',
+          message: `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}`,
+        });
     }
     return reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${request.method} ${path}` });
   };
@@ -102,7 +115,9 @@ export function installErrorHandling(app: FastifyInstance): void {
  */
 export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
   const message =
-    error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path parameter is longer than the server accepts' : 'the path is not valid';
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'a path parameter is longer than the server accepts'
+      : 'the path is not valid';
   void reply.status(400).send({ code: 'MALFORMED_REQUEST', message, field: 'path' } satisfies ErrorBody);
 }
 

@@ -127,7 +127,11 @@ export class RealtimeHub {
     }
     const sessionConns = this.bySession.get(principal.session.id) ?? new Set<Connection>();
     if (sessionConns.size >= connectionsPerSessionMax) {
-      this.send(conn, { type: 'error', code: 'RATE_LIMITED', message: 'too many connections for this session' });
+      this.send(conn, {
+        type: 'error',
+        code: 'RATE_LIMITED',
+        message: 'too many connections for this session',
+      });
       conn.ws.close(wsCloseCodes.badMessage, 'too many connections');
       return;
     }
@@ -160,8 +164,17 @@ export class RealtimeHub {
     }
     if (message.type === 'auth' && typeof message.token === 'string' && !conn.principal) {
       await this.authenticate(conn, message.token);
-    } else if (message.type === 'subscribe' && conn.principal && Number.isSafeInteger(message.since) && message.since >= 0) {
-      await this.subscribe(conn, message.since, typeof message.epoch === 'string' ? message.epoch : undefined);
+    } else if (
+      message.type === 'subscribe' &&
+      conn.principal &&
+      Number.isSafeInteger(message.since) &&
+      message.since >= 0
+    ) {
+      await this.subscribe(
+        conn,
+        message.since,
+        typeof message.epoch === 'string' ? message.epoch : undefined,
+      );
     } else if (message.type === 'ping') {
       const head = conn.principal ? await this.head(conn.principal.account.id) : { epoch: '', seq: 0 };
       this.send(conn, { type: 'heartbeat', epoch: head.epoch, seq: head.seq });
@@ -177,8 +190,13 @@ export class RealtimeHub {
     conn.pending = [];
     conn.subscribed = true;
     const head = await this.head(accountId, true);
-    if ((epoch !== undefined && epoch !== head.epoch) || since > head.seq || head.seq - since > replayEventsMax) {
-      const reason = epoch !== undefined && epoch !== head.epoch ? 'epoch changed' : 'too far behind to replay';
+    if (
+      (epoch !== undefined && epoch !== head.epoch) ||
+      since > head.seq ||
+      head.seq - since > replayEventsMax
+    ) {
+      const reason =
+        epoch !== undefined && epoch !== head.epoch ? 'epoch changed' : 'too far behind to replay';
       this.send(conn, { type: 'reset', epoch: head.epoch, seq: head.seq, reason });
       conn.lastSentSeq = head.seq;
     } else {
@@ -207,7 +225,7 @@ export class RealtimeHub {
     }
     for (const event of batch.events) {
       if (event.type === 'session.revoked') {
-        const reason = (event.data.session.revokeReason ?? 'logout');
+        const reason = event.data.session.revokeReason ?? 'logout';
         this.closeSession(event.data.session.id, reason);
       }
     }

@@ -1,11 +1,23 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { AccountView, LoginBody, LoginResponse, RegisterBody, RevokeResult, LockstepError } from '@lockstep/protocol';
+import {
+  AccountView,
+  LoginBody,
+  LoginResponse,
+  RegisterBody,
+  RevokeResult,
+  LockstepError,
+} from '@lockstep/protocol';
 import type { RouteDeps } from './deps.ts';
 import { csrfCookie, principalOf, requireSession, sessionCookie } from '../http/authentication.ts';
 import { presentAccount, presentSession } from '../services/presenters.ts';
 
-const errors = { 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 409: { $ref: 'Error#' }, 429: { $ref: 'Error#' } };
+const errors = {
+  400: { $ref: 'Error#' },
+  401: { $ref: 'Error#' },
+  409: { $ref: 'Error#' },
+  429: { $ref: 'Error#' },
+};
 
 /** Registration, login and logout of this device. */
 // eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract.
@@ -41,7 +53,10 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { au
     async (request, reply) => {
       let outcome;
       try {
-        outcome = await auth.login(request.body, { ip: request.ip, userAgent: request.headers['user-agent'] });
+        outcome = await auth.login(request.body, {
+          ip: request.ip,
+          userAgent: request.headers['user-agent'],
+        });
       } catch (error) {
         metrics.logins.inc({ result: error instanceof LockstepError ? error.code : 'error' });
         throw error;

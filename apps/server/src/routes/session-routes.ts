@@ -1,10 +1,22 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { LoginHistoryPage, MeResponse, PageQuery, RevokeResult, SessionIdParams, SessionList } from '@lockstep/protocol';
+import {
+  LoginHistoryPage,
+  MeResponse,
+  PageQuery,
+  RevokeResult,
+  SessionIdParams,
+  SessionList,
+} from '@lockstep/protocol';
 import type { RouteDeps } from './deps.ts';
 import { principalOf, requireSession } from '../http/authentication.ts';
 import { presentAccount, presentSession } from '../services/presenters.ts';
 
-const errors = { 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' } };
+const errors = {
+  400: { $ref: 'Error#' },
+  401: { $ref: 'Error#' },
+  403: { $ref: 'Error#' },
+  404: { $ref: 'Error#' },
+};
 
 /** The account's devices (sessions), signing them out, and login history. */
 // eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract.
@@ -13,18 +25,29 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
   app.addHook('onRequest', requireSession(auth));
   const security: Array<Record<string, string[]>> = [{ bearer: [] }, { cookie: [] }];
 
-  app.get('/v1/me', { schema: { tags: ['account'], security, response: { 200: MeResponse, ...errors } } }, async (request) => {
-    const { account, session } = principalOf(request);
-    return {
-      account: presentAccount(account),
-      session: presentSession(session, config.lifetimes, session.id),
-      stream: await auth.streamHead(account.id),
-    };
-  });
+  app.get(
+    '/v1/me',
+    { schema: { tags: ['account'], security, response: { 200: MeResponse, ...errors } } },
+    async (request) => {
+      const { account, session } = principalOf(request);
+      return {
+        account: presentAccount(account),
+        session: presentSession(session, config.lifetimes, session.id),
+        stream: await auth.streamHead(account.id),
+      };
+    },
+  );
 
   app.get(
     '/v1/sessions',
-    { schema: { tags: ['sessions'], summary: 'Devices logged in now', security, response: { 200: SessionList, ...errors } } },
+    {
+      schema: {
+        tags: ['sessions'],
+        summary: 'Devices logged in now',
+        security,
+        response: { 200: SessionList, ...errors },
+      },
+    },
     async (request) => {
       const { account, session } = principalOf(request);
       const sessions = await auth.listSessions(account.id);
@@ -48,13 +71,27 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
 
   app.post(
     '/v1/sessions/revoke-others',
-    { schema: { tags: ['sessions'], summary: 'Log out every other device', security, response: { 200: RevokeResult, ...errors } } },
+    {
+      schema: {
+        tags: ['sessions'],
+        summary: 'Log out every other device',
+        security,
+        response: { 200: RevokeResult, ...errors },
+      },
+    },
     async (request) => ({ revoked: await auth.revokeOthers(principalOf(request)) }),
   );
 
   app.post(
     '/v1/sessions/revoke-all',
-    { schema: { tags: ['sessions'], summary: 'Log out every device, this one too', security, response: { 200: RevokeResult, ...errors } } },
+    {
+      schema: {
+        tags: ['sessions'],
+        summary: 'Log out every device, this one too',
+        security,
+        response: { 200: RevokeResult, ...errors },
+      },
+    },
     async (request) => ({ revoked: await auth.revokeAll(principalOf(request)) }),
   );
 

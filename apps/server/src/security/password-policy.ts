@@ -50,9 +50,13 @@ export function assertAcceptablePassword(password: string, context: { email: str
     );
   }
   if (length > passwordLengthMax) {
-    throw new LockstepError('PASSWORD_TOO_LONG', `password may have at most ${passwordLengthMax} characters`, {
-      field: 'password',
-    });
+    throw new LockstepError(
+      'PASSWORD_TOO_LONG',
+      `password may have at most ${passwordLengthMax} characters`,
+      {
+        field: 'password',
+      },
+    );
   }
   if (loadBreachedPasswords().has(normalized)) {
     throw new LockstepError(
@@ -61,12 +65,14 @@ export function assertAcceptablePassword(password: string, context: { email: str
       { field: 'password' },
     );
   }
-  const emailParts = context.email.toLowerCase().split(/[@.+_-]/).filter((p) => p.length >= 3);
-  const result = strengthEstimator().check(withoutEmail(normalized, context.email).slice(0, strengthInputLengthMax), [
-    context.email,
-    ...emailParts,
-    'lockstep',
-  ]);
+  const emailParts = context.email
+    .toLowerCase()
+    .split(/[@.+_-]/)
+    .filter((p) => p.length >= 3);
+  const result = strengthEstimator().check(
+    withoutEmail(normalized, context.email).slice(0, strengthInputLengthMax),
+    [context.email, ...emailParts, 'lockstep'],
+  );
   if (result.score < strengthScoreMin) {
     const hint = [result.feedback.warning, ...result.feedback.suggestions].filter(Boolean).join(' ');
     throw new LockstepError(
@@ -94,8 +100,13 @@ function withoutEmail(password: string, email: string): string {
 }
 
 /** OWASP's recommended argon2id parameters (19 MiB, 2 passes, 1 lane). */
-const argon2Options = { // Algorithm.Argon2id is 2; the enum is a const enum that isolated modules cannot read.
-  algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+const argon2Options = {
+  // Algorithm.Argon2id is 2; the enum is a const enum that isolated modules cannot read.
+  algorithm: 2,
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+} as const;
 
 export function hashPassword(password: string): Promise<string> {
   return hash(normalizePassword(password), argon2Options);

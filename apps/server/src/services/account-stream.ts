@@ -3,7 +3,11 @@ import type { Repositories, Store } from '@lockstep/store';
 import type { EventBus } from './event-bus.ts';
 
 /** Appends an event to an account's stream inside the caller's transaction. */
-export type Emit = <E extends AccountEvent>(accountId: number, type: E['type'], data: E['data']) => Promise<E>;
+export type Emit = <E extends AccountEvent>(
+  accountId: number,
+  type: E['type'],
+  data: E['data'],
+) => Promise<E>;
 
 /**
  * Runs `fn` in one transaction in which every emitted event is numbered and stored with the change
@@ -35,7 +39,12 @@ export async function commitWithEvents<T>(
 }
 
 /** The stored form of an event, back in wire form. */
-export function toAccountEvent(stored: { seq: number; type: string; data: unknown; createdAt: number }): AccountEvent {
+export function toAccountEvent(stored: {
+  seq: number;
+  type: string;
+  data: unknown;
+  createdAt: number;
+}): AccountEvent {
   return {
     seq: stored.seq,
     type: stored.type,

@@ -138,9 +138,20 @@ export class AuthService {
     const evicted = await commitWithEvents(this.store, this.bus, now, async (repos, emit) => {
       const live = await this.liveSessions(repos, account.id, now);
       const evictions = slotEvictions(live, input.platform, this.config.slots);
-      const revoked = await this.revokeIn(repos, emit, account.id, evictions.map((s) => s.id), 'slot_evicted', now);
+      const revoked = await this.revokeIn(
+        repos,
+        emit,
+        account.id,
+        evictions.map((s) => s.id),
+        'slot_evicted',
+        now,
+      );
       await repos.sessions.insert(session);
-      await emit<SessionCreatedEvent>(account.id, 'session.created', sessionEventData(session, this.config.lifetimes));
+      await emit<SessionCreatedEvent>(
+        account.id,
+        'session.created',
+        sessionEventData(session, this.config.lifetimes),
+      );
       await repos.loginHistory.insert({
         accountId: account.id,
         success: true,
@@ -200,7 +211,12 @@ export class AuthService {
 
   /** Signs out every session but the caller's. */
   revokeOthers(principal: Principal): Promise<string[]> {
-    return this.revokeWhere(principal.account.id, this.config.now(), 'logout_others', (s) => s.id !== principal.session.id);
+    return this.revokeWhere(
+      principal.account.id,
+      this.config.now(),
+      'logout_others',
+      (s) => s.id !== principal.session.id,
+    );
   }
 
   /** Signs out every session of the account, the caller's included. */
@@ -248,7 +264,11 @@ export class AuthService {
     const revoked = await repos.sessions.revoke(accountId, ids, now, reason);
     for (const session of revoked) {
       this.touchedAt.delete(session.id);
-      await emit<SessionRevokedEvent>(accountId, 'session.revoked', sessionEventData(session, this.config.lifetimes));
+      await emit<SessionRevokedEvent>(
+        accountId,
+        'session.revoked',
+        sessionEventData(session, this.config.lifetimes),
+      );
     }
     return revoked;
   }
@@ -278,9 +298,13 @@ export class AuthService {
     const account = await this.store.repos.accounts.findByEmail(email);
     if (account) await this.recordHistory(account, client, input, 'locked');
     const at = new Date(until).toISOString();
-    throw new LockstepError('LOGIN_LOCKED', `login is locked after too many failed attempts; it unlocks at ${at}`, {
-      details: { unlocksAt: at, retryAfterSeconds: Math.ceil((until - now) / 1000) },
-    });
+    throw new LockstepError(
+      'LOGIN_LOCKED',
+      `login is locked after too many failed attempts; it unlocks at ${at}`,
+      {
+        details: { unlocksAt: at, retryAfterSeconds: Math.ceil((until - now) / 1000) },
+      },
+    );
   }
 
   private async recordFailure(

@@ -9,7 +9,11 @@ export function presentAccount(a: AccountRecord): AccountView {
 }
 
 /** A session as devices see it; never includes the token or CSRF hashes. */
-export function presentSession(s: SessionRecord, lifetimes: SessionLifetimes, currentId?: string): SessionView {
+export function presentSession(
+  s: SessionRecord,
+  lifetimes: SessionLifetimes,
+  currentId?: string,
+): SessionView {
   return {
     id: s.id,
     deviceId: s.deviceId,
@@ -27,7 +31,10 @@ export function presentSession(s: SessionRecord, lifetimes: SessionLifetimes, cu
 }
 
 /** The event-stream form of a session: the same as the view, without the per-viewer `current` flag. */
-export function sessionEventData(s: SessionRecord, lifetimes: SessionLifetimes): { session: Omit<SessionView, 'current'> } {
+export function sessionEventData(
+  s: SessionRecord,
+  lifetimes: SessionLifetimes,
+): { session: Omit<SessionView, 'current'> } {
   const view: Partial<SessionView> = presentSession(s, lifetimes);
   delete view.current;
   return { session: view as Omit<SessionView, 'current'> };

@@ -59,7 +59,11 @@ export async function up(db: Kysely<unknown>, ctx: MigrationContext): Promise<vo
     .addColumn('user_agent', 'text', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('login_history_account').on('login_history').columns(['account_id', 'id']).execute();
+  await db.schema
+    .createIndex('login_history_account')
+    .on('login_history')
+    .columns(['account_id', 'id'])
+    .execute();
 
   await db.schema
     .createTable('login_throttle')

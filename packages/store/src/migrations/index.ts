@@ -22,7 +22,10 @@ export const migrations: readonly Migration[] = [{ name: '0001-foundation', up: 
  * Applies the migrations the database lacks, each in its own transaction with its bookkeeping row,
  * so a crash mid-way leaves either the whole migration or none of it.
  */
-export async function migrateToLatest(db: Kysely<unknown>, dialect: MigrationContext['dialect']): Promise<string[]> {
+export async function migrateToLatest(
+  db: Kysely<unknown>,
+  dialect: MigrationContext['dialect'],
+): Promise<string[]> {
   const ctx: MigrationContext = {
     dialect,
     autoIdType: 'integer',
