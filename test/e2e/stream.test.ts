@@ -86,6 +86,20 @@ describe('the account event stream on /v1/ws', () => {
     socket.ws.close();
   });
 
+  it('refuses a second subscription on the same connection', async () => {
+    const account = await registerAccount(server);
+    const desktop = await loginDevice(server, account, 'desktop');
+    const socket = rawSocket(server, { authorization: `Bearer ${desktop.credential}` });
+    await socket.until((m) => m.some((x) => x.type === 'hello'));
+    socket.ws.send(JSON.stringify({ type: 'subscribe', since: 0 }));
+    await socket.until((m) => m.some((x) => x.type === 'replayed'));
+    socket.ws.send(JSON.stringify({ type: 'subscribe', since: 0 }));
+    const messages = await socket.until((m) => m.some((x) => x.type === 'error'));
+    expect(messages.find((x) => x.type === 'error')).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(messages.filter((x) => x.type === 'replayed')).toHaveLength(1);
+    socket.ws.close();
+  });
+
   it('refuses bad tokens and closes sockets that never authenticate', async () => {
     const bad = rawSocket(server);
     await bad.opened;

@@ -167,6 +167,8 @@ export class RealtimeHub {
     } else if (
       message.type === 'subscribe' &&
       conn.principal &&
+      // One subscription per connection: a second replay would interleave with the first.
+      !conn.subscribed &&
       Number.isSafeInteger(message.since) &&
       message.since >= 0
     ) {
@@ -179,7 +181,11 @@ export class RealtimeHub {
       const head = conn.principal ? await this.head(conn.principal.account.id) : { epoch: '', seq: 0 };
       this.send(conn, { type: 'heartbeat', epoch: head.epoch, seq: head.seq });
     } else {
-      const why = conn.principal ? 'unknown message type or bad field' : 'authenticate first';
+      const why = !conn.principal
+        ? 'authenticate first'
+        : message.type === 'subscribe' && conn.subscribed
+          ? 'already subscribed; open a new connection to resubscribe'
+          : 'unknown message type or bad field';
       this.send(conn, { type: 'error', code: 'VALIDATION_FAILED', message: why });
     }
   }
