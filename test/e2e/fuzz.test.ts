@@ -848,9 +848,9 @@ describe('every route fed random requests (fast-check): no 5xx, only catalogue e
         );
       });
 
-      it.runIf(Object.keys(route.pathParams).length > 0)(
-        'a path parameter longer than the router allows',
-        async () => {
+      // Only routes with path parameters get this case; the others have nothing to overflow.
+      if (Object.keys(route.pathParams).length > 0) {
+        it('a path parameter longer than the router allows', async () => {
           for (const length of [101, 1_000]) {
             const params = Object.fromEntries(
               Object.keys(route.pathParams).map((name) => [name, 'a'.repeat(length)]),
@@ -858,8 +858,8 @@ describe('every route fed random requests (fast-check): no 5xx, only catalogue e
             for (const cred of [{ kind: 'none' as const }, { kind: 'bearer' as const }])
               await fire(route, { params, credential: cred });
           }
-        },
-      );
+        });
+      }
 
       it('other HTTP methods on its path answer METHOD_NOT_ALLOWED', async () => {
         const path = await fillPath(route, defaultParams(route), undefined);
