@@ -73,7 +73,9 @@ function describeRevoked(mode: LogoutMode, revoked: readonly string[], profile: 
       if (revoked.length === 0) return 'No other devices were logged in.\n';
       return `Signed out ${plural(revoked.length, 'other device')}: ${revoked.join(', ')}\n`;
     case 'all':
-      return `Signed out all ${plural(revoked.length, 'device')}, this one included.\n`;
+      return revoked.length === 1
+        ? 'Signed out this device, the only one logged in.\n'
+        : `Signed out all ${plural(revoked.length, 'device')}, this one included.\n`;
   }
 }
 
