@@ -80,6 +80,22 @@ describe.each(backends)('brute-force protection (A7) on %s', (backend) => {
     expect(await attempt(server, victim.email, victim.password)).toBe('ok');
   });
 
+  it('counts a burst of concurrent guesses one by one: no more than the limit reach the password check', async () => {
+    server = await startTestServer({ backend, throttle: { emailFailuresMax: 5, ipFailuresMax: 1000 } });
+    const account = await registerAccount(server);
+    const guesses = Array.from({ length: 30 }, (_, i) =>
+      attempt(server, account.email, i === 29 ? account.password : `wrong-guess-number-${i}`),
+    );
+    const outcomes = (await Promise.all(guesses)).map((r) => (r === 'ok' ? 'ok' : r.code));
+    const counts = outcomes.reduce<Record<string, number>>(
+      (acc, code) => ({ ...acc, [code]: (acc[code] ?? 0) + 1 }),
+      {},
+    );
+    // Five attempts are let through (the right password among them or not); all others are locked out.
+    expect((counts.INVALID_CREDENTIALS ?? 0) + (counts.ok ?? 0)).toBe(5);
+    expect(counts.LOGIN_LOCKED).toBe(25);
+  });
+
   it('a success resets the account counter', async () => {
     server = await startTestServer({ backend, throttle: { emailFailuresMax: 3 } });
     const account = await registerAccount(server);

@@ -77,6 +77,12 @@ describe.each(backends)('five devices of one account (%s)', (backend) => {
     }
     for (const client of [desktop, android, web1, web2])
       expect((await client.me()).account.id).toBeGreaterThan(0);
+    // Every other socket still answers a ping after the revocation has been fully processed.
+    for (const c of others) {
+      const beat = c.next('heartbeat');
+      c.ping();
+      await beat;
+    }
     expect(others.every((c) => !c.closed)).toBe(true);
     sockets.forEach((s) => s.close());
   });
@@ -114,6 +120,30 @@ describe.each(backends)('five devices of one account (%s)', (backend) => {
     expect(sessions).toHaveLength(5);
     await desktop.me();
     await android.me();
+  });
+
+  it('concurrent logins on one platform still leave exactly one session in its slot', async () => {
+    const account = await registerAccount(server);
+    const observer = await loginDevice(server, account, 'desktop', 'Observer');
+    await Promise.all(Array.from({ length: 4 }, (_, i) => loginDevice(server, account, 'ios', `Phone ${i}`)));
+    await Promise.all(
+      Array.from({ length: 3 }, (_, i) => loginDevice(server, account, 'web', `Browser ${i}`)),
+    );
+    const { sessions } = await observer.sessions();
+    expect(sessions.filter((s) => s.platform === 'ios')).toHaveLength(1);
+    expect(sessions.filter((s) => s.platform === 'web')).toHaveLength(3);
+  });
+
+  it('an evicted device receives its own revocation and nothing after it', async () => {
+    const account = await registerAccount(server);
+    const old = await loginDevice(server, account, 'ios', 'Old iPhone');
+    const connection = await online(old);
+    const seen: string[] = [];
+    connection.on('event', (e) => seen.push(`${e.type} ${e.data.session.deviceName}`));
+    const closed = connection.next('close');
+    await loginDevice(server, account, 'ios', 'New iPhone');
+    await closed;
+    expect(seen).toEqual(['session.revoked Old iPhone']);
   });
 
   it('after a restart live sessions still work and revoked ones stay dead', async () => {

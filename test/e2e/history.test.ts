@@ -46,6 +46,20 @@ describe('login history (A14)', () => {
     expect(second.nextBefore).toBeNull();
   });
 
+  it('refuses device names with control or bidi-override characters, so nobody can forge history rows', async () => {
+    const account = await registerAccount(server);
+    for (const deviceName of ['x\n2026-11-21 09:00:00  ok  ios', 'evil\u001b[8m', 'a\u202Eb']) {
+      const error = await clientFor(server)
+        .login({ ...account, platform: 'web', deviceName })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(error).toBeInstanceOf(LockstepApiError);
+      expect((error as LockstepApiError).field).toBe('deviceName');
+    }
+  });
+
   it('shows an account only its own history', async () => {
     const a = await registerAccount(server);
     const b = await registerAccount(server);

@@ -72,7 +72,7 @@ describe('the account event stream on /v1/ws', () => {
     expect(reset.seq).toBe(1);
     expect(reset.reason).toBe('epoch changed');
     const future = desktop.connect({ since: 99 });
-    expect((await future.next('reset')).reason).toBe('too far behind to replay');
+    expect((await future.next('reset')).reason).toBe('ahead of the stream');
     wrongEpoch.close();
     future.close();
   });
@@ -98,6 +98,45 @@ describe('the account event stream on /v1/ws', () => {
     expect(messages.find((x) => x.type === 'error')).toMatchObject({ code: 'VALIDATION_FAILED' });
     expect(messages.filter((x) => x.type === 'replayed')).toHaveLength(1);
     socket.ws.close();
+  });
+
+  it('ignores a token put in the URL: the socket stays unauthenticated and is closed', async () => {
+    const account = await registerAccount(server);
+    const desktop = await loginDevice(server, account, 'desktop');
+    const token = desktop.credential!;
+    const ws = new WebSocket(
+      `${server.url.replace('http', 'ws')}/v1/ws?token=${token}&access_token=${token}`,
+    );
+    const received: string[] = [];
+    ws.on('message', (d: Buffer) => received.push((JSON.parse(d.toString()) as ServerMessage).type));
+    const code = await new Promise<number>((resolve) => ws.on('close', (c) => resolve(c)));
+    expect(code).toBe(4401);
+    expect(received).not.toContain('hello');
+  });
+
+  it('a second auth on one socket is refused and half-open sockets never use up the session', async () => {
+    const account = await registerAccount(server);
+    const desktop = await loginDevice(server, account, 'desktop');
+    const token = desktop.credential!;
+    const doubled = rawSocket(server);
+    await doubled.opened;
+    doubled.ws.send(JSON.stringify({ type: 'auth', token }));
+    doubled.ws.send(JSON.stringify({ type: 'auth', token }));
+    const messages = await doubled.until(
+      (m) => m.some((x) => x.type === 'hello') && m.some((x) => x.type === 'error'),
+    );
+    expect(messages.filter((x) => x.type === 'hello')).toHaveLength(1);
+    doubled.ws.close();
+    // Twenty devices that drop right after the handshake, more than the per-session socket limit.
+    for (let i = 0; i < 20; i += 1) {
+      const dropped = rawSocket(server, { authorization: `Bearer ${token}` });
+      await dropped.opened;
+      dropped.ws.terminate();
+      await dropped.closed;
+    }
+    const fresh = desktop.connect();
+    expect((await fresh.next('hello')).type).toBe('hello');
+    fresh.close();
   });
 
   it('refuses bad tokens and closes sockets that never authenticate', async () => {

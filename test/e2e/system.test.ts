@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 describe('operations endpoints (F3) and the API description', () => {
@@ -22,6 +23,25 @@ describe('operations endpoints (F3) and the API description', () => {
     expect(text).toMatch(/lockstep_http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
     expect(text).toMatch(/# TYPE lockstep_ws_connections gauge/);
     expect(text).toMatch(/lockstep_process_cpu_seconds_total/);
+  });
+
+  it('counts WebSocket connections up and down, refused ones included', async () => {
+    const gauge = async (): Promise<number> => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      return Number(/^lockstep_ws_connections (\d+)$/m.exec(text)?.[1]);
+    };
+    const before = await gauge();
+    for (let i = 0; i < 3; i += 1) {
+      const ws = new WebSocket(`${server.url.replace('http', 'ws')}/v1/ws`);
+      await new Promise((resolve) => ws.on('open', resolve));
+      ws.send(JSON.stringify({ type: 'auth', token: 'lss_forged' }));
+      await new Promise((resolve) => ws.on('close', resolve));
+    }
+    // The server sees each close a moment after the client; wait for the count to settle.
+    for (let tries = 0; tries < 200 && (await gauge()) !== before; tries += 1) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await gauge()).toBe(before);
   });
 
   it('serves an OpenAPI document describing every native route', async () => {

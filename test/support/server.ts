@@ -57,6 +57,7 @@ export async function startTestServer(
     port: 0,
     logLevel: 'silent',
     registerPerIpMax: 10_000,
+    loginPerIpPerMinuteMax: 10_000,
     ...options,
     ...storage,
     dataDir: dir,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { historyOutcome, plural, shortTime, table } from './format.ts';
+import { historyOutcome, plural, printable, shortTime, table } from './format.ts';
 
 describe('format', () => {
   it('shortens ISO times to date and time', () => {
@@ -17,6 +17,13 @@ describe('format', () => {
         ],
       ),
     ).toBe('A    BB    C\nxxx  y     z\n     long\n');
+  });
+
+  it('escapes control and bidi characters in server text, so rows cannot be forged', () => {
+    expect(printable('evil\n2026-11-21  ok\u001b[8m\u202E')).toBe(
+      'evil\\u{a}2026-11-21  ok\\u{1b}[8m\\u{202e}',
+    );
+    expect(table(['A'], [['x\ny']])).toBe('A\nx\\u{a}y\n');
   });
 
   it('says counts and outcomes in words', () => {

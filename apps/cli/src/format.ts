@@ -6,9 +6,20 @@ export function shortTime(iso: string): string {
   return match ? `${match[1]} ${match[2]}` : iso;
 }
 
+/**
+ * Text from the server made safe for a terminal: control and bidi-override characters become
+ * visible `\u{…}` escapes, so nobody can forge rows or colours in another user's output.
+ */
+export function printable(text: string): string {
+  return text.replace(
+    /[\p{Cc}\u202A-\u202E\u2066-\u2069]/gu,
+    (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`,
+  );
+}
+
 /** Rows under headers, in columns two spaces apart; the last column is not padded. */
 export function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
-  const all = [headers, ...rows];
+  const all = [headers, ...rows.map((row) => row.map(printable))];
   const widths = headers.map((_, column) => Math.max(...all.map((row) => (row[column] ?? '').length)));
   const lines = all.map((row) =>
     row

@@ -24,9 +24,11 @@ export interface ServerConfig {
   /** Registrations allowed per IP per `registerWindowMs`. */
   registerPerIpMax: number;
   registerWindowMs: number;
+  /** Login requests allowed per IP per minute, whatever their outcome; bounds floods of a locked login. */
+  loginPerIpPerMinuteMax: number;
   /** Trust X-Forwarded-For from these proxies (Fastify's trustProxy); off by default so it cannot be spoofed. */
   trustProxy: boolean | string | string[];
-  /** Mark cookies Secure; on when served over https. */
+  /** Mark cookies Secure; turn on whenever clients reach the server over https. */
   secureCookies: boolean;
   /** How often live connections get a heartbeat carrying the stream head. */
   heartbeatMs: number;
@@ -57,6 +59,7 @@ export function resolveConfig(options: ServerOptions = {}): ServerConfig {
     throttle: { ...defaultThrottlePolicy, ...options.throttle },
     registerPerIpMax: options.registerPerIpMax ?? 30,
     registerWindowMs: options.registerWindowMs ?? 10 * 60_000,
+    loginPerIpPerMinuteMax: options.loginPerIpPerMinuteMax ?? 120,
     trustProxy: options.trustProxy ?? false,
     secureCookies: options.secureCookies ?? false,
     heartbeatMs: options.heartbeatMs ?? 15_000,

@@ -21,6 +21,11 @@ export function addServeOptions(command: Command): Command {
     .option('--slots <limits>', 'per-platform session limits, e.g. "ios=2,web=unlimited"')
     .option('--idle-days <days>', 'a session unused this many days ends', '30')
     .option('--max-days <days>', 'a session ends this many days after login, however active', '90')
+    .option(
+      '--secure-cookies',
+      'mark session cookies Secure; use whenever clients reach the server over https (env LOCKSTEP_SECURE_COOKIES=1)',
+      process.env.LOCKSTEP_SECURE_COOKIES === '1',
+    )
     .option('--trust-proxy <addresses>', 'trust X-Forwarded-For from these proxy addresses (comma-separated)')
     .option(
       '--log-level <level>',
@@ -38,6 +43,7 @@ export interface ServeFlags {
   idleDays: string;
   maxDays: string;
   trustProxy?: string;
+  secureCookies?: boolean;
   logLevel: string;
 }
 
@@ -65,6 +71,7 @@ export function serveOptionsFrom(flags: ServeFlags): ServerOptions {
       absoluteMs: positiveNumber('max-days', flags.maxDays) * dayMs,
     },
     trustProxy: flags.trustProxy ? flags.trustProxy.split(',').map((a) => a.trim()) : false,
+    secureCookies: flags.secureCookies === true,
     logLevel: flags.logLevel,
   };
 }

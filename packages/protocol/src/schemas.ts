@@ -21,7 +21,13 @@ export const passwordLengthMin = 12;
 
 const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254, description: 'Email address.' });
 const Password = Type.String({ minLength: 1, maxLength: passwordLengthMax * 4, description: 'Password.' });
-const DeviceName = Type.String({ minLength: 1, maxLength: 100, description: 'Human name of the device.' });
+const DeviceName = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  // Control and bidi-override characters could forge lines in another device's list or history.
+  pattern: '^[^\\p{Cc}\\u202A-\\u202E\\u2066-\\u2069]+$',
+  description: 'Human name of the device: no control or bidi-override characters.',
+});
 const DeviceId = Type.String({
   minLength: 8,
   maxLength: 64,

@@ -85,6 +85,11 @@ export class AccountConnection {
     });
   }
 
+  /** Asks the server for the stream head; the answer arrives as a `heartbeat`. */
+  ping(): void {
+    this.send({ type: 'ping' });
+  }
+
   close(): void {
     this.ws.close(1000, 'client closed');
   }

@@ -1,6 +1,12 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { AccountsTable, Database, LoginHistoryTable, SessionsTable } from './schema.ts';
-import type { AccountRecord, LoginHistoryRecord, SessionRecord } from './records.ts';
+import type {
+  AccountsTable,
+  Database,
+  LoginHistoryTable,
+  LoginThrottleTable,
+  SessionsTable,
+} from './schema.ts';
+import type { AccountRecord, LoginHistoryRecord, SessionRecord, ThrottleRecord } from './records.ts';
 import type { Repositories } from './repositories.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -38,6 +44,15 @@ function toAccount(row: Selectable<AccountsTable>): AccountRecord {
   };
 }
 
+function toThrottle(row: Selectable<LoginThrottleTable>): ThrottleRecord {
+  return {
+    key: row.key,
+    failures: Number(row.failures),
+    windowStartedAt: Number(row.window_started_at),
+    lockedUntil: row.locked_until === null ? null : Number(row.locked_until),
+  };
+}
+
 function toLoginHistory(row: Selectable<LoginHistoryTable>): LoginHistoryRecord {
   return {
     id: Number(row.id),
@@ -54,7 +69,9 @@ function toLoginHistory(row: Selectable<LoginHistoryTable>): LoginHistoryRecord 
 }
 
 /** Repositories over one Kysely executor: the database itself, or an open transaction. */
-export function kyselyRepositories(db: Executor): Repositories {
+export function kyselyRepositories(db: Executor, dialect: 'sqlite' | 'postgres'): Repositories {
+  // SQLite has no row locks (and needs none: its transactions run one at a time).
+  const rowLocks = dialect === 'postgres';
   return {
     accounts: {
       async create(input) {
@@ -87,6 +104,10 @@ export function kyselyRepositories(db: Executor): Repositories {
           .returning(['stream_epoch', 'stream_seq'])
           .executeTakeFirstOrThrow();
         return { epoch: row.stream_epoch, seq: Number(row.stream_seq) };
+      },
+      async lock(accountId) {
+        if (!rowLocks) return;
+        await db.selectFrom('accounts').select('id').where('id', '=', accountId).forUpdate().execute();
       },
       async streamHead(accountId) {
         const row = await db
@@ -229,14 +250,17 @@ export function kyselyRepositories(db: Executor): Repositories {
           .selectAll()
           .where('key', '=', key)
           .executeTakeFirst();
-        return (
-          row && {
-            key: row.key,
-            failures: Number(row.failures),
-            windowStartedAt: Number(row.window_started_at),
-            lockedUntil: row.locked_until === null ? null : Number(row.locked_until),
-          }
-        );
+        return row && toThrottle(row);
+      },
+      async getForUpdate(key, now) {
+        await db
+          .insertInto('login_throttle')
+          .values({ key, failures: 0, window_started_at: now, locked_until: null })
+          .onConflict((oc) => oc.column('key').doNothing())
+          .execute();
+        let q = db.selectFrom('login_throttle').selectAll().where('key', '=', key);
+        if (rowLocks) q = q.forUpdate();
+        return toThrottle(await q.executeTakeFirstOrThrow());
       },
       async put(r) {
         const values = {

@@ -9,8 +9,8 @@ export async function migratedStore(db: Kysely<Database>, dialect: Store['dialec
   await migrateToLatest(db as unknown as Kysely<unknown>, dialect);
   return {
     dialect,
-    repos: kyselyRepositories(db),
-    transaction: (fn) => db.transaction().execute((trx) => fn(kyselyRepositories(trx))),
+    repos: kyselyRepositories(db, dialect),
+    transaction: (fn) => db.transaction().execute((trx) => fn(kyselyRepositories(trx, dialect))),
     ping: async () => {
       await sql`select 1`.execute(db);
     },

@@ -15,6 +15,11 @@ export interface AccountRepository {
   nextSeq(accountId: number): Promise<{ epoch: string; seq: number }>;
   /** The stream head without advancing it. */
   streamHead(accountId: number): Promise<{ epoch: string; seq: number }>;
+  /**
+   * Locks the account's row until the transaction ends, so changes to one account's sessions run
+   * one at a time (a no-op on SQLite, where transactions already run one at a time).
+   */
+  lock(accountId: number): Promise<void>;
 }
 
 /** Per-device sessions. Revoked rows stay so a late request learns why it was refused. */
@@ -45,6 +50,11 @@ export interface LoginHistoryRepository {
 /** Counters of failed logins per key (email or IP), kept in the store so they survive a restart. */
 export interface ThrottleRepository {
   get(key: string): Promise<ThrottleRecord | undefined>;
+  /**
+   * The key's record, created empty when missing, locked until the transaction ends so concurrent
+   * attempts on one key are counted one after another.
+   */
+  getForUpdate(key: string, now: number): Promise<ThrottleRecord>;
   put(record: ThrottleRecord): Promise<void>;
   delete(key: string): Promise<void>;
 }

@@ -33,6 +33,8 @@ function rawText(data: RawData): string {
 
 interface Connection {
   ws: WebSocket;
+  /** Set once, when an `auth` (or the handshake credential) is first tried; later ones are refused. */
+  authStarted: boolean;
   principal: Principal | null;
   subscribed: boolean;
   /** While a replay runs, live events wait here so none is sent twice or out of order. */
@@ -83,6 +85,7 @@ export class RealtimeHub {
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       const conn: Connection = {
         ws,
+        authStarted: false,
         principal: null,
         subscribed: false,
         pending: null,
@@ -91,7 +94,10 @@ export class RealtimeHub {
         alive: true,
       };
       this.metrics.connectionsOpened();
-      ws.on('close', () => this.detach(conn));
+      ws.on('close', () => {
+        this.metrics.connectionsClosed();
+        this.detach(conn);
+      });
       ws.on('pong', () => (conn.alive = true));
       ws.on('message', (data, isBinary) => void this.onMessage(conn, data, isBinary));
       ws.on('error', () => ws.terminate());
@@ -115,6 +121,7 @@ export class RealtimeHub {
   }
 
   private async authenticate(conn: Connection, token: string): Promise<void> {
+    conn.authStarted = true;
     let principal: Principal;
     try {
       principal = await this.auth.authenticate(token);
@@ -125,6 +132,8 @@ export class RealtimeHub {
       conn.ws.close(wsCloseCodes.unauthenticated, code);
       return;
     }
+    // The device may have gone while its credential was checked; a closed socket is never registered.
+    if (conn.ws.readyState !== conn.ws.OPEN) return;
     const sessionConns = this.bySession.get(principal.session.id) ?? new Set<Connection>();
     if (sessionConns.size >= connectionsPerSessionMax) {
       this.send(conn, {
@@ -142,6 +151,13 @@ export class RealtimeHub {
     const accountConns = this.byAccount.get(principal.account.id) ?? new Set<Connection>();
     accountConns.add(conn);
     this.byAccount.set(principal.account.id, accountConns);
+    // A revocation committed while the credential was being checked published its event before
+    // this connection was registered; read the session again so that revocation still closes it.
+    const fresh = await this.store.repos.sessions.findById(principal.account.id, principal.session.id);
+    if (!fresh || fresh.revokedAt !== null) {
+      this.closeSession(principal.session.id, (fresh?.revokeReason ?? 'logout') as RevokeReason);
+      return;
+    }
     const head = await this.head(principal.account.id);
     this.send(conn, {
       type: 'hello',
@@ -162,7 +178,7 @@ export class RealtimeHub {
       this.send(conn, { type: 'error', code: 'INVALID_JSON', message: 'messages must be JSON objects' });
       return;
     }
-    if (message.type === 'auth' && typeof message.token === 'string' && !conn.principal) {
+    if (message.type === 'auth' && typeof message.token === 'string' && !conn.authStarted) {
       await this.authenticate(conn, message.token);
     } else if (
       message.type === 'subscribe' &&
@@ -202,7 +218,11 @@ export class RealtimeHub {
       head.seq - since > replayEventsMax
     ) {
       const reason =
-        epoch !== undefined && epoch !== head.epoch ? 'epoch changed' : 'too far behind to replay';
+        epoch !== undefined && epoch !== head.epoch
+          ? 'epoch changed'
+          : since > head.seq
+            ? 'ahead of the stream'
+            : 'too far behind to replay';
       this.send(conn, { type: 'reset', epoch: head.epoch, seq: head.seq, reason });
       conn.lastSentSeq = head.seq;
     } else {
@@ -220,13 +240,17 @@ export class RealtimeHub {
   }
 
   private deliver(batch: AccountEventBatch): void {
+    const conns = this.byAccount.get(batch.accountId);
+    if (!conns) return;
     const last = batch.events[batch.events.length - 1];
     if (last) this.heads.set(batch.accountId, { epoch: batch.epoch, seq: last.seq });
-    for (const conn of this.byAccount.get(batch.accountId) ?? []) {
+    for (const conn of conns) {
       if (!conn.subscribed) continue;
       for (const event of batch.events) {
         if (conn.pending) conn.pending.push(event);
         else this.sendEvent(conn, batch.epoch, event);
+        // A signed-out device learns of its own revocation and nothing after it.
+        if (event.type === 'session.revoked' && event.data.session.id === conn.principal?.session.id) break;
       }
     }
     for (const event of batch.events) {
@@ -254,6 +278,7 @@ export class RealtimeHub {
   }
 
   private detach(conn: Connection): void {
+    conn.subscribed = false;
     if (!conn.principal) return;
     const { session, account } = conn.principal;
     const sessionConns = this.bySession.get(session.id);
@@ -266,7 +291,6 @@ export class RealtimeHub {
       this.heads.delete(account.id);
     }
     conn.principal = null;
-    this.metrics.connectionsClosed();
   }
 
   private async head(accountId: number, fresh = false): Promise<{ epoch: string; seq: number }> {
@@ -291,8 +315,9 @@ export class RealtimeHub {
       if (!first?.principal || now < first.expiresAt) continue;
       const session = await this.store.repos.sessions.findById(first.principal.account.id, sessionId);
       const expiresAt = session ? sessionExpiresAt(session, this.config.lifetimes) : 0;
-      if (!session || session.revokedAt !== null || now >= expiresAt) this.closeSession(sessionId, 'expired');
-      else for (const conn of conns) conn.expiresAt = expiresAt;
+      if (!session || session.revokedAt !== null || now >= expiresAt) {
+        this.closeSession(sessionId, (session?.revokeReason as RevokeReason | null) ?? 'expired');
+      } else for (const conn of conns) conn.expiresAt = expiresAt;
     }
     for (const conns of this.byAccount.values()) {
       for (const conn of conns) {

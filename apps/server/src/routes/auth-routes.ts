@@ -49,6 +49,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { au
         body: LoginBody,
         response: { 200: LoginResponse, ...errors },
       },
+      config: { rateLimit: { max: config.loginPerIpPerMinuteMax, timeWindow: 60_000 } },
     },
     async (request, reply) => {
       let outcome;

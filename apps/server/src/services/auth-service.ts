@@ -12,13 +12,6 @@ import type { AccountRecord, Repositories, SessionRecord, Store } from '@lockste
 import type { ServerConfig } from '../config.ts';
 import { isSessionLive, sessionExpiresAt, slotEvictions } from '../domain/session-policy.ts';
 import {
-  afterFailure,
-  emailThrottleKey,
-  ipThrottleKey,
-  lockedUntil,
-  type ThrottleState,
-} from '../domain/login-throttle.ts';
-import {
   assertAcceptablePassword,
   hashPassword,
   verifyAgainstDummy,
@@ -27,6 +20,7 @@ import {
 import { hashToken, newId, newToken, tokenMatchesHash } from '../security/tokens.ts';
 import { commitWithEvents, type Emit } from './account-stream.ts';
 import type { EventBus } from './event-bus.ts';
+import { LoginThrottle } from './login-throttle.ts';
 import { clampUserAgent, deviceNameFor } from './device-name.ts';
 import { presentLoginHistory, sessionEventData } from './presenters.ts';
 
@@ -73,12 +67,15 @@ export class AuthService {
   /** When each session's last-active time was last written, to write it at most once a minute. */
   private readonly touchedAt = new Map<string, number>();
   private static readonly touchCacheMax = 100_000;
+  private readonly throttle: LoginThrottle;
 
   constructor(
     private readonly store: Store,
     private readonly bus: EventBus,
     private readonly config: ServerConfig,
-  ) {}
+  ) {
+    this.throttle = new LoginThrottle(store, config.throttle, config.now);
+  }
 
   async register(input: { email: string; password: string }): Promise<AccountRecord> {
     const email = normalizeEmail(input.email);
@@ -106,16 +103,17 @@ export class AuthService {
   async login(input: LoginInput, client: ClientContext): Promise<LoginOutcome> {
     const email = normalizeEmail(input.email);
     const now = this.config.now();
-    await this.assertNotLocked(email, client, input);
+    const { lockedEmail } = await this.throttle.reserve(email, client.ip);
     const account = await this.store.repos.accounts.findByEmail(email);
     const passwordOk = account
       ? await verifyPassword(account.passwordHash, input.password)
       : await verifyAgainstDummy(input.password);
     if (!account || !passwordOk) {
-      await this.recordFailure(email, account, client, input, 'invalid_credentials');
+      const reason = lockedEmail ? 'invalid_credentials_locked' : 'invalid_credentials';
+      if (account) await this.recordFailure(account, client, input, reason);
       throw new LockstepError('INVALID_CREDENTIALS', 'email or password is wrong');
     }
-    await this.store.repos.throttle.delete(emailThrottleKey(email));
+    await this.throttle.succeeded(email, client.ip);
     const token = newToken('lss');
     const csrfToken = input.cookie ? newToken('csrf') : null;
     const userAgent = clampUserAgent(client.userAgent);
@@ -136,6 +134,8 @@ export class AuthService {
       revokeReason: null,
     };
     const evicted = await commitWithEvents(this.store, this.bus, now, async (repos, emit) => {
+      // Concurrent logins of one account take turns, so two of them cannot both fill one slot.
+      await repos.accounts.lock(account.id);
       const live = await this.liveSessions(repos, account.id, now);
       const evictions = slotEvictions(live, input.platform, this.config.slots);
       const revoked = await this.revokeIn(
@@ -246,6 +246,7 @@ export class AuthService {
     which: (s: SessionRecord) => boolean,
   ): Promise<string[]> {
     return commitWithEvents(this.store, this.bus, now, async (repos, emit) => {
+      await repos.accounts.lock(accountId);
       const ids = (await this.liveSessions(repos, accountId, now)).filter(which).map((s) => s.id);
       const revoked = await this.revokeIn(repos, emit, accountId, ids, reason, now);
       return revoked.map((s) => s.id);
@@ -287,48 +288,7 @@ export class AuthService {
     await this.store.repos.sessions.touch(session.id, now);
   }
 
-  private async assertNotLocked(email: string, client: ClientContext, input: LoginInput): Promise<void> {
-    const now = this.config.now();
-    const states = await Promise.all([
-      this.store.repos.throttle.get(emailThrottleKey(email)),
-      this.store.repos.throttle.get(ipThrottleKey(client.ip)),
-    ]);
-    const until = Math.max(...states.map((s) => lockedUntil(s, now) ?? 0));
-    if (until === 0) return;
-    const account = await this.store.repos.accounts.findByEmail(email);
-    if (account) await this.recordHistory(account, client, input, 'locked');
-    const at = new Date(until).toISOString();
-    throw new LockstepError(
-      'LOGIN_LOCKED',
-      `login is locked after too many failed attempts; it unlocks at ${at}`,
-      {
-        details: { unlocksAt: at, retryAfterSeconds: Math.ceil((until - now) / 1000) },
-      },
-    );
-  }
-
   private async recordFailure(
-    email: string,
-    account: AccountRecord | undefined,
-    client: ClientContext,
-    input: LoginInput,
-    reason: string,
-  ): Promise<void> {
-    const now = this.config.now();
-    const policy = this.config.throttle;
-    await this.store.transaction(async (repos) => {
-      const bump = async (key: string, max: number): Promise<ThrottleState> => {
-        const next = afterFailure(await repos.throttle.get(key), key, max, policy, now);
-        await repos.throttle.put(next);
-        return next;
-      };
-      await bump(emailThrottleKey(email), policy.emailFailuresMax);
-      await bump(ipThrottleKey(client.ip), policy.ipFailuresMax);
-    });
-    if (account) await this.recordHistory(account, client, input, reason);
-  }
-
-  private async recordHistory(
     account: AccountRecord,
     client: ClientContext,
     input: LoginInput,

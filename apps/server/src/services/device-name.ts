@@ -4,6 +4,9 @@ import { UAParser } from 'ua-parser-js';
 const deviceNameLengthMax = 100;
 const userAgentLengthMax = 512;
 
+/** Control and bidi-override characters, which must never reach another device's screen. */
+const unsafeCharacters = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/gu;
+
 /** A readable device name from the client's own name, else from its user agent ("Chrome 120 on macOS"). */
 export function deviceNameFor(given: string | undefined, userAgent: string): string {
   const trimmed = given?.trim();
@@ -14,9 +17,9 @@ export function deviceNameFor(given: string | undefined, userAgent: string): str
   const model = [ua.device.vendor, ua.device.model].filter(Boolean).join(' ');
   const client = browser || model || userAgent.split(/[\s/]/)[0] || 'Unknown client';
   const name = os ? `${client} on ${os}` : client;
-  return name.slice(0, deviceNameLengthMax);
+  return name.replace(unsafeCharacters, '').slice(0, deviceNameLengthMax);
 }
 
 export function clampUserAgent(userAgent: string | undefined): string {
-  return (userAgent ?? '').slice(0, userAgentLengthMax);
+  return (userAgent ?? '').replace(unsafeCharacters, '').slice(0, userAgentLengthMax);
 }
