@@ -1,0 +1,13 @@
+export * from './engine.ts';
+export * from './commands.ts';
+export * from './order-enums.ts';
+export * from './result-codes.ts';
+export * from './event-buffer.ts';
+export * from './event-decode.ts';
+export * from './snapshot.ts';
+export * from './decimal.ts';
+export { audit, auditProblemsMax, type AuditReport } from './audit.ts';
+export { hashSnapshot } from './state-hash.ts';
+export { feeOf } from './fee.ts';
+export { Market, MarketConfigError, feeRatePpmMax, type AssetConfig, type MarketConfig } from './market.ts';
+export { defaultEngineOptions, type EngineOptions, type OpenWithdrawal } from './core.ts';
