@@ -1,0 +1,81 @@
+/** Why a command was not taken: the queue is at its bound, or the host is stopping. */
+export class QueueRefusal extends Error {
+  constructor(readonly reason: 'full' | 'closed') {
+    super(reason === 'full' ? 'the engine queue is full; retry shortly' : 'the engine is shutting down');
+    this.name = 'QueueRefusal';
+  }
+}
+
+export interface GroupCommitOptions {
+  /** Most commands run and committed together in one batch. */
+  batchSizeMax: number;
+  /** Most commands waiting (not counting the batch being committed); beyond it submissions are refused. */
+  queueLengthMax: number;
+}
+
+interface Waiting<C, R> {
+  command: C;
+  resolve(result: R): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group commit: commands that arrive while a batch is being committed wait and then go together
+ * in the next batch, so one durable commit (one fsync) serves many commands. A command's promise
+ * settles only after its batch committed, so nothing is acknowledged that a crash could lose.
+ * Order is preserved: batches run one at a time, each in arrival order.
+ */
+export class GroupCommitQueue<C, R> {
+  private waiting: Array<Waiting<C, R>> = [];
+  private running = false;
+  private closed = false;
+  private idle: Array<() => void> = [];
+
+  constructor(
+    private readonly runBatch: (commands: readonly C[]) => Promise<readonly R[]>,
+    private readonly options: GroupCommitOptions,
+  ) {
+    if (options.batchSizeMax < 1 || options.queueLengthMax < 1)
+      throw new RangeError('bounds must be at least 1');
+  }
+
+  /** Commands waiting for a batch. */
+  get length(): number {
+    return this.waiting.length;
+  }
+
+  /** Queues a command; resolves with its result once its batch is durable. */
+  submit(command: C): Promise<R> {
+    if (this.closed) return Promise.reject(new QueueRefusal('closed'));
+    if (this.waiting.length >= this.options.queueLengthMax) return Promise.reject(new QueueRefusal('full'));
+    return new Promise<R>((resolve, reject) => {
+      this.waiting.push({ command, resolve, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  /** Refuses new commands and resolves once every queued one has been committed or refused. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (!this.running && this.waiting.length === 0) return;
+    await new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    while (this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, this.options.batchSizeMax);
+      try {
+        const results = await this.runBatch(batch.map((w) => w.command));
+        if (results.length !== batch.length)
+          throw new Error(`batch of ${batch.length} returned ${results.length} results`);
+        batch.forEach((w, i) => w.resolve(results[i] as R));
+      } catch (error) {
+        // The whole batch failed to commit: none of it is acknowledged.
+        for (const w of batch) w.reject(error);
+      }
+    }
+    this.running = false;
+    for (const resolve of this.idle.splice(0)) resolve();
+  }
+}
