@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import {
+  OrderType,
+  Side,
+  TimeInForce,
+  placeOrder,
+  type Command,
+  type EngineSnapshot,
+} from '@lockstep/engine';
+import { demoAssets, demoMarkets } from '../trading/demo-markets.ts';
+import {
+  TradingHost,
+  type CommittedBatch,
+  type JournalEntry,
+  type TradingHostOptions,
+  type TradingStorePort,
+} from './trading-host.ts';
+
+/** A store kept in memory, with a switch that makes the next commit fail like a full disk. */
+class MemoryPort implements TradingStorePort {
+  entries: JournalEntry[] = [];
+  snapshot: { seq: number; state: EngineSnapshot } | null = null;
+  batches: CommittedBatch[] = [];
+  failNext = false;
+
+  async load() {
+    await Promise.resolve();
+    const after = this.snapshot?.seq ?? 0;
+    // A copy through JSON, as a database would give it back.
+    const state = this.snapshot && (JSON.parse(JSON.stringify(this.snapshot.state)) as EngineSnapshot);
+    return {
+      snapshot: this.snapshot && state ? { seq: this.snapshot.seq, state } : null,
+      entries: this.entries.filter((e) => e.seq > after).map((e) => structuredClone(e)),
+    };
+  }
+  async commit(batch: CommittedBatch) {
+    await Promise.resolve();
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('disk full');
+    }
+    this.entries.push(...batch.entries.map((e) => structuredClone(e)));
+    this.batches.push(batch);
+  }
+  async saveSnapshot(seq: number, state: EngineSnapshot) {
+    await Promise.resolve();
+    this.snapshot = { seq, state: JSON.parse(JSON.stringify(state)) as EngineSnapshot };
+  }
+}
+
+const options = (overrides: Partial<TradingHostOptions> = {}): TradingHostOptions => ({
+  assets: demoAssets,
+  markets: demoMarkets,
+  feeAccountId: 0,
+  queue: { batchSizeMax: 64, queueLengthMax: 10_000 },
+  snapshotEveryEntries: 1_000_000,
+  now: () => Date.UTC(2026, 0, 1),
+  ...overrides,
+});
+
+const btc = 0;
+const usdt = 2;
+const btcusdt = 0;
+const deposit = (account: number, asset: number, amount: number, txId: string): Command => ({
+  kind: 'deposit',
+  account,
+  asset,
+  amount,
+  txId,
+});
+const limit = (account: number, side: number, price: number, quantity: number): Command =>
+  placeOrder({
+    account,
+    market: btcusdt,
+    side,
+    price,
+    quantity,
+    type: OrderType.LIMIT,
+    timeInForce: TimeInForce.GTC,
+  });
+
+/** A small trading session: two funded accounts, resting orders and a cross. */
+function session(): Command[] {
+  return [
+    deposit(1, usdt, 1_000_000 * 1e8, 'tx-usdt-1'),
+    deposit(2, btc, 10 * 1e8, 'tx-btc-2'),
+    limit(1, Side.BUY, 5_000_000, 1_000),
+    limit(1, Side.BUY, 4_990_000, 2_000),
+    limit(2, Side.SELL, 5_010_000, 1_500),
+    limit(2, Side.SELL, 4_990_000, 2_500),
+    limit(1, Side.BUY, 1, 1),
+  ];
+}
+
+describe('TradingHost', () => {
+  it('acknowledges each command with its result and events, once its batch is durable', async () => {
+    const port = new MemoryPort();
+    const host = await TradingHost.start(port, options());
+    const outcomes = await Promise.all(session().map((c) => host.submit(c)));
+    expect(outcomes.map((o) => o.result)).toEqual(['OK', 'OK', 'OK', 'OK', 'OK', 'OK', 'MIN_NOTIONAL']);
+    expect(outcomes.map((o) => o.journalSeq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(outcomes[5]!.events.filter((e) => e.kind === 'trade')).toHaveLength(2);
+    expect(port.entries.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(host.reader.audit().ok).toBe(true);
+  });
+
+  it('rebuilds exactly the same state after a restart, from the journal or from a snapshot', async () => {
+    for (const snapshotEveryEntries of [1_000_000, 3]) {
+      const port = new MemoryPort();
+      const first = await TradingHost.start(port, options({ snapshotEveryEntries }));
+      for (const command of session()) await first.submit(command);
+      const before = first.reader.stateHash();
+      const restarted = await TradingHost.start(port, options({ snapshotEveryEntries }));
+      expect(restarted.reader.stateHash()).toBe(before);
+      if (snapshotEveryEntries === 3) expect(port.snapshot?.seq).toBe(6);
+      // And it carries on numbering the journal where the first one stopped.
+      const next = await restarted.submit(limit(1, Side.BUY, 4_000_000, 100));
+      expect(next.journalSeq).toBe(8);
+    }
+  });
+
+  it('a failed commit acknowledges nothing and the engine is rebuilt to what the store holds', async () => {
+    const port = new MemoryPort();
+    const host = await TradingHost.start(port, options());
+    await host.submit(deposit(1, usdt, 1_000 * 1e8, 'tx-1'));
+    const durable = host.reader.stateHash();
+    port.failNext = true;
+    await expect(host.submit(limit(1, Side.BUY, 5_000_000, 1_000))).rejects.toThrow('disk full');
+    const next = await host.submit(deposit(1, usdt, 5 * 1e8, 'tx-2'));
+    expect(next.journalSeq).toBe(2);
+    // The failed order is gone: only the two deposits are in the state, and it audits clean.
+    expect(host.reader.openOrders(1)).toEqual([]);
+    expect(host.reader.balance(1, usdt)).toEqual({ free: 1_005 * 1e8, locked: 0 });
+    expect(host.reader.stateHash()).not.toBe(durable);
+    const restarted = await TradingHost.start(port, options());
+    expect(restarted.reader.stateHash()).toBe(host.reader.stateHash());
+  });
+});

@@ -1,0 +1,168 @@
+import {
+  Engine,
+  decodeEvents,
+  resultName,
+  type AssetConfig,
+  type Command,
+  type EngineEvent,
+  type EngineSnapshot,
+  type MarketConfig,
+  type ResultName,
+} from '@lockstep/engine';
+import { GroupCommitQueue, type GroupCommitOptions } from './group-commit-queue.ts';
+
+/** What one command did: its result code and the events it caused, in order. */
+export interface CommandOutcome {
+  code: number;
+  result: ResultName;
+  /** The order the command created or acted on (0 when none). */
+  orderId: number;
+  /** The withdrawal the command created or moved on (0 when none). */
+  withdrawalId: number;
+  events: EngineEvent[];
+  /** Journal position of the command. */
+  journalSeq: number;
+}
+
+/** One journaled command. */
+export interface JournalEntry {
+  seq: number;
+  command: Command;
+}
+
+/** A batch ready to be made durable: its journal entries and every command's outcome. */
+export interface CommittedBatch {
+  entries: JournalEntry[];
+  outcomes: CommandOutcome[];
+  /** When the batch ran; the engine has no clock, so the host stamps its changes. */
+  at: number;
+}
+
+/**
+ * Where the host keeps its durable state. `commit` must write the batch's journal entries, its
+ * projections and its account events in one transaction, or nothing.
+ */
+export interface TradingStorePort {
+  load(): Promise<{ snapshot: { seq: number; state: EngineSnapshot } | null; entries: JournalEntry[] }>;
+  commit(batch: CommittedBatch): Promise<void>;
+  saveSnapshot(seq: number, state: EngineSnapshot): Promise<void>;
+}
+
+export interface TradingHostOptions {
+  assets: readonly AssetConfig[];
+  markets: readonly MarketConfig[];
+  /** The account that collects fees. */
+  feeAccountId: number;
+  queue: GroupCommitOptions;
+  /** A snapshot is written after this many journal entries, so a restart replays at most that many. */
+  snapshotEveryEntries: number;
+  now: () => number;
+}
+
+/**
+ * Hosts the engine as the single writer of balances and orders: commands are queued, run in
+ * batches, made durable in one transaction per batch (group commit), and only then acknowledged.
+ * Restart rebuilds the engine from the newest snapshot plus the journal after it; the engine is
+ * deterministic, so that is exactly the state before the stop.
+ */
+export class TradingHost {
+  private engine: Engine;
+  private readonly queue: GroupCommitQueue<Command, CommandOutcome>;
+  private journalSeq = 0;
+  private snapshotSeq = 0;
+  /** Set when a commit failed after the engine ran: the engine must be rebuilt from the store. */
+  private diverged = false;
+
+  private constructor(
+    private readonly port: TradingStorePort,
+    private readonly options: TradingHostOptions,
+  ) {
+    this.engine = TradingHost.freshEngine(options);
+    this.queue = new GroupCommitQueue((commands) => this.runBatch(commands), options.queue);
+  }
+
+  /** Loads the durable state and returns a host ready to take commands. */
+  static async start(port: TradingStorePort, options: TradingHostOptions): Promise<TradingHost> {
+    const host = new TradingHost(port, options);
+    await host.rebuild();
+    return host;
+  }
+
+  /** The engine, for reads (depth, open orders, balances). Never execute commands on it directly. */
+  get reader(): Engine {
+    return this.engine;
+  }
+
+  /** Queues a command; resolves once its batch is durable. */
+  submit(command: Command): Promise<CommandOutcome> {
+    return this.queue.submit(command);
+  }
+
+  /** Lets queued commands finish and refuses new ones. */
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+
+  private static freshEngine(options: TradingHostOptions): Engine {
+    const engine = new Engine({ feeAccountId: options.feeAccountId });
+    for (const asset of options.assets) engine.addAsset(asset);
+    for (const market of options.markets) engine.addMarket(market);
+    return engine;
+  }
+
+  /** Rebuilds the engine from the store: snapshot, then the journal after it, then an audit. */
+  private async rebuild(): Promise<void> {
+    const { snapshot, entries } = await this.port.load();
+    this.engine = snapshot ? Engine.fromSnapshot(snapshot.state) : TradingHost.freshEngine(this.options);
+    this.snapshotSeq = snapshot?.seq ?? 0;
+    this.journalSeq = this.snapshotSeq;
+    for (const entry of entries) {
+      if (entry.seq !== this.journalSeq + 1)
+        throw new Error(`journal gap: ${this.journalSeq} then ${entry.seq}`);
+      this.engine.execute(entry.command);
+      this.engine.events.clear();
+      this.journalSeq = entry.seq;
+    }
+    const report = this.engine.audit();
+    if (!report.ok) throw new Error(`engine state fails audit after restart: ${report.problems.join('; ')}`);
+    this.diverged = false;
+  }
+
+  private async runBatch(commands: readonly Command[]): Promise<CommandOutcome[]> {
+    if (this.diverged) await this.rebuild();
+    const startSeq = this.journalSeq;
+    const outcomes = commands.map((command) => this.run(command));
+    const entries = outcomes.map((outcome, i) => ({ seq: outcome.journalSeq, command: commands[i]! }));
+    try {
+      await this.port.commit({ entries, outcomes, at: this.options.now() });
+    } catch (error) {
+      // The engine ran commands the store does not have; rebuild it before the next batch.
+      this.diverged = true;
+      this.journalSeq = startSeq;
+      throw error;
+    }
+    if (this.journalSeq - this.snapshotSeq >= this.options.snapshotEveryEntries) {
+      const seq = this.journalSeq;
+      await this.port.saveSnapshot(seq, this.engine.exportState());
+      this.snapshotSeq = seq;
+    }
+    return outcomes;
+  }
+
+  private run(command: Command): CommandOutcome {
+    const code = this.engine.execute(command);
+    const events = decodeEvents(this.engine.events);
+    this.engine.events.clear();
+    // Every command is journaled, rejections too: replaying them is harmless (they change nothing),
+    // and it keeps replay exact even if some command changes state without an event.
+    const journalSeq = ++this.journalSeq;
+    return {
+      code,
+      result: resultName(code),
+      orderId: this.engine.lastOrderId,
+      withdrawalId: this.engine.lastWithdrawalId,
+      events,
+      journalSeq,
+    };
+  }
+}
