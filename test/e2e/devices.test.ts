@@ -139,7 +139,9 @@ describe.each(backends)('five devices of one account (%s)', (backend) => {
     const old = await loginDevice(server, account, 'ios', 'Old iPhone');
     const connection = await online(old);
     const seen: string[] = [];
-    connection.on('event', (e) => seen.push(`${e.type} ${e.data.session.deviceName}`));
+    connection.on('event', (e) =>
+      seen.push(`${e.type} ${'session' in e.data ? e.data.session.deviceName : ''}`),
+    );
     const closed = connection.next('close');
     await loginDevice(server, account, 'ios', 'New iPhone');
     await closed;

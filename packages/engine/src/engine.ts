@@ -139,6 +139,11 @@ export class Engine {
     return this.core.marketIndex.get(symbol);
   }
 
+  /** A configured asset's code and decimals. */
+  asset(index: number): { code: string; decimals: number } | undefined {
+    return this.core.assets[index];
+  }
+
   /** A configured market (its integer filters and counters). */
   market(index: number): Market | undefined {
     return this.core.markets[index];

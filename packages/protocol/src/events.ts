@@ -1,4 +1,5 @@
 import type { RevokeReason, SessionView } from './schemas.ts';
+import type { BalanceView, MyTradeView, OrderView } from './trading.ts';
 
 /**
  * The account event stream. Every change to an account is appended with the next `seq` of that
@@ -24,8 +25,16 @@ export type SessionRevokedEvent = AccountEventBase<
   { session: Omit<SessionView, 'current'> }
 >;
 
+/** A balance after a change: absolute free and locked amounts. */
+export type BalanceUpdatedEvent = AccountEventBase<'balance.updated', { balance: BalanceView }>;
+/** An order after a change: its full state. */
+export type OrderUpdatedEvent = AccountEventBase<'order.updated', { order: OrderView }>;
+/** A fill of one of the account's orders. */
+export type TradeExecutedEvent = AccountEventBase<'trade.executed', { trade: MyTradeView }>;
+
 /** Every kind of event on the account stream. */
-export type AccountEvent = SessionCreatedEvent | SessionRevokedEvent;
+export type AccountEvent =
+  SessionCreatedEvent | SessionRevokedEvent | BalanceUpdatedEvent | OrderUpdatedEvent | TradeExecutedEvent;
 export type AccountEventType = AccountEvent['type'];
 
 /** Messages the server sends on `/v1/ws`. */

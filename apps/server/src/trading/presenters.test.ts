@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { Engine } from '@lockstep/engine';
+import { demoAssets, demoMarkets } from './demo-markets.ts';
+import { TradingPresenter } from './presenters.ts';
+
+function presenter(): TradingPresenter {
+  const engine = new Engine({ feeAccountId: 0 });
+  for (const asset of demoAssets) engine.addAsset(asset);
+  for (const market of demoMarkets) engine.addMarket(market);
+  return new TradingPresenter(engine);
+}
+
+describe('TradingPresenter', () => {
+  it('formats engine integers as exact decimals of the market and asset', () => {
+    const p = presenter();
+    expect(p.price(0, 5_000_001)).toBe('50000.01');
+    expect(p.quantity(0, 1)).toBe('0.00001');
+    expect(p.amount(2, 123_456_789)).toBe('1.23456789');
+    expect(p.balance({ kind: 'balance', account: 1, asset: 0, free: 1, locked: 2 })).toEqual({
+      asset: 'BTC',
+      free: '0.00000001',
+      locked: '0.00000002',
+    });
+  });
+
+  it('shows each side of a trade its own order, side, fee and maker flag', () => {
+    const sides = presenter().tradeSides(
+      {
+        kind: 'trade',
+        market: 0,
+        tradeId: 9,
+        price: 5_000_000,
+        quantity: 1_000,
+        quoteQty: 50_000_000_000,
+        buyerOrderId: 3,
+        sellerOrderId: 4,
+        buyerAccount: 1,
+        sellerAccount: 2,
+        buyerIsMaker: true,
+        buyerFee: 10_000,
+        sellerFee: 50_000_000,
+      },
+      Date.UTC(2026, 0, 1),
+    );
+    expect(sides).toEqual([
+      {
+        account: 1,
+        trade: expect.objectContaining({
+          orderId: 3,
+          side: 'BUY',
+          commission: '0.00010000',
+          commissionAsset: 'BTC',
+          isMaker: true,
+          qty: '0.01000',
+          price: '50000.00',
+          quoteQty: '500.00000000',
+        }),
+      },
+      {
+        account: 2,
+        trade: expect.objectContaining({
+          orderId: 4,
+          side: 'SELL',
+          commission: '0.50000000',
+          commissionAsset: 'USDT',
+          isMaker: false,
+        }),
+      },
+    ]);
+  });
+});
