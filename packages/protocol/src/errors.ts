@@ -46,6 +46,41 @@ export const errorCatalogue = {
       'A cookie-authenticated request lacked a valid X-CSRF-Token header or came from a foreign origin.',
   },
   SESSION_NOT_FOUND: { status: 404, summary: 'No session of this account has this id.' },
+  UNKNOWN_SYMBOL: { status: 400, summary: 'No market has this symbol.' },
+  UNKNOWN_ASSET: { status: 400, summary: 'No asset has this code.' },
+  PRICE_FILTER: {
+    status: 400,
+    summary: 'The price or stop price is off-tick or outside the market price range.',
+  },
+  LOT_SIZE: { status: 400, summary: 'The quantity is off-step or outside the market quantity range.' },
+  MARKET_LOT_SIZE: { status: 400, summary: 'The market order quantity is outside the market-order range.' },
+  MIN_NOTIONAL: {
+    status: 400,
+    summary: 'Price times quantity (or the quote amount) is below the minimum notional.',
+  },
+  INSUFFICIENT_BALANCE: { status: 400, summary: 'The free balance does not cover the order or withdrawal.' },
+  ORDER_WOULD_MATCH: { status: 400, summary: 'A LIMIT_MAKER order would match at once; it was not placed.' },
+  FOK_NOT_FILLABLE: {
+    status: 400,
+    summary: 'A FOK order cannot be filled completely at once; nothing was traded.',
+  },
+  WOULD_TRIGGER_IMMEDIATELY: {
+    status: 400,
+    summary: 'A stop order would trigger at the current last price.',
+  },
+  MAX_OPEN_ORDERS: { status: 400, summary: 'The account has reached its limit of open orders.' },
+  UNKNOWN_ORDER: { status: 404, summary: 'No open order of this account on this symbol has this id.' },
+  NOTHING_TO_CLOSE: { status: 400, summary: 'One-click close found no open orders and no holding to sell.' },
+  UNKNOWN_WITHDRAWAL: { status: 404, summary: 'No withdrawal of this account has this id.' },
+  INVALID_WITHDRAWAL_STATE: {
+    status: 409,
+    summary: 'The withdrawal is not in a state that allows this step.',
+  },
+  ASSET_SUPPLY_LIMIT: {
+    status: 400,
+    summary: 'Crediting this would take the asset total beyond what the engine represents exactly.',
+  },
+  ENGINE_BUSY: { status: 429, summary: 'The matching engine queue is full; retry shortly.' },
   INTERNAL: { status: 500, summary: 'An unexpected server fault; it is logged with the request id.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

@@ -34,11 +34,9 @@ export const orderStatuses = [
   'EXPIRED_IN_MATCH',
 ] as const;
 
+/** A string schema limited to `values`, typed as their union (a map over Type.Literal loses that). */
 const literalUnion = <T extends readonly string[]>(values: T, title: string) =>
-  Type.Union(
-    values.map((v) => Type.Literal(v)),
-    { title },
-  );
+  Type.Unsafe<T[number]>(Type.String({ enum: [...values], title }));
 
 export const BalanceView = Type.Object({
   asset: Type.String(),
@@ -92,7 +90,7 @@ export const PlaceOrderBody = Type.Object(
     quoteOrderQty: Type.Optional(Decimal),
     price: Type.Optional(Decimal),
     stopPrice: Type.Optional(Decimal),
-    clientOrderId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,36}$' })),
+    clientOrderId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,36}$' })),
     selfTradePreventionMode: Type.Optional(literalUnion(stpModes, 'StpMode')),
   },
   { additionalProperties: false },
