@@ -1,15 +1,13 @@
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type {
-  AccountsTable,
-  Database,
-  LoginHistoryTable,
-  LoginThrottleTable,
-  SessionsTable,
-} from './schema.ts';
+import { sql, type Selectable } from 'kysely';
+import type { AccountsTable, LoginHistoryTable, LoginThrottleTable, SessionsTable } from './schema.ts';
 import type { AccountRecord, LoginHistoryRecord, SessionRecord, ThrottleRecord } from './records.ts';
 import type { Repositories } from './repositories.ts';
-
-type Executor = Kysely<Database> | Transaction<Database>;
+import type { Dialect, Executor } from './kysely-executor.ts';
+import { kyselyJournal, kyselySnapshots } from './kysely-engine-log.ts';
+import { kyselyBalances } from './kysely-balances.ts';
+import { kyselyOrders } from './kysely-orders.ts';
+import { kyselyCandles, kyselyTrades } from './kysely-market-data.ts';
+import { kyselyDepositAddresses, kyselyDeposits, kyselyWithdrawals } from './kysely-wallet.ts';
 
 /** SQL `in` lists are bounded so one statement never grows past the drivers' parameter limits. */
 const inListMax = 500;
@@ -69,7 +67,7 @@ function toLoginHistory(row: Selectable<LoginHistoryTable>): LoginHistoryRecord 
 }
 
 /** Repositories over one Kysely executor: the database itself, or an open transaction. */
-export function kyselyRepositories(db: Executor, dialect: 'sqlite' | 'postgres'): Repositories {
+export function kyselyRepositories(db: Executor, dialect: Dialect): Repositories {
   // SQLite has no row locks (and needs none: its transactions run one at a time).
   const rowLocks = dialect === 'postgres';
   return {
@@ -285,5 +283,14 @@ export function kyselyRepositories(db: Executor, dialect: 'sqlite' | 'postgres')
         await db.deleteFrom('login_throttle').where('key', '=', key).execute();
       },
     },
+    journal: kyselyJournal(db),
+    snapshots: kyselySnapshots(db),
+    balances: kyselyBalances(db),
+    orders: kyselyOrders(db),
+    trades: kyselyTrades(db),
+    depositAddresses: kyselyDepositAddresses(db),
+    deposits: kyselyDeposits(db),
+    withdrawals: kyselyWithdrawals(db),
+    candles: kyselyCandles(db),
   };
 }

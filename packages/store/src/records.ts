@@ -53,3 +53,134 @@ export interface ThrottleRecord {
   windowStartedAt: number;
   lockedUntil: number | null;
 }
+
+/*
+ * The trading core. Money and quantities are integers in engine units: balances, fees and quote
+ * amounts in the asset's smallest unit, prices in ticks, quantities in lots (see the engine README).
+ */
+
+/** One accepted engine command of the journal; `command` is JSON-able data. */
+export interface JournalEntry {
+  seq: number;
+  /** The group-commit batch the command was committed in. */
+  batch: number;
+  command: unknown;
+  createdAt: number;
+}
+
+/** The engine's exported state as of (and including) journal entry `journalSeq`. */
+export interface EngineSnapshotRecord {
+  journalSeq: number;
+  state: unknown;
+  createdAt: number;
+}
+
+/** Absolute free and locked amounts of one (account, asset). */
+export interface BalanceRecord {
+  accountId: number;
+  asset: string;
+  free: number;
+  locked: number;
+  updatedAt: number;
+}
+
+/** Order sides. */
+export type OrderSideName = 'BUY' | 'SELL';
+/** Order statuses (Binance spot); the first two are the open ones. */
+export type OrderStatusName =
+  'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'REJECTED' | 'EXPIRED' | 'EXPIRED_IN_MATCH';
+
+/** An order's full state, as its latest engine ORDER event had it. */
+export interface OrderRecord {
+  /** The engine's order id (global, increasing). */
+  id: number;
+  accountId: number;
+  symbol: string;
+  /** Null when none was given. */
+  clientOrderId: string | null;
+  side: OrderSideName;
+  type: string;
+  timeInForce: string | null;
+  price: number | null;
+  stopPrice: number | null;
+  quantity: number | null;
+  quoteOrderQty: number | null;
+  executedQty: number;
+  cumulativeQuote: number;
+  status: OrderStatusName;
+  stpMode: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A trade; `id` is the engine's trade id, increasing per symbol. */
+export interface TradeRecord {
+  symbol: string;
+  id: number;
+  price: number;
+  quantity: number;
+  quoteQty: number;
+  buyerOrderId: number;
+  sellerOrderId: number;
+  buyerAccountId: number;
+  sellerAccountId: number;
+  makerSide: OrderSideName;
+  buyerFee: number;
+  sellerFee: number;
+  buyerFeeAsset: string;
+  sellerFeeAsset: string;
+  createdAt: number;
+}
+
+export interface DepositAddressRecord {
+  accountId: number;
+  asset: string;
+  address: string;
+}
+
+/** Deposit statuses: seen on the chain, then credited once confirmed. */
+export type DepositStatus = 'PENDING' | 'CREDITED';
+
+export interface DepositRecord {
+  id: number;
+  accountId: number;
+  asset: string;
+  amount: number;
+  txId: string;
+  address: string;
+  confirmations: number;
+  status: DepositStatus;
+  createdAt: number;
+  creditedAt: number | null;
+}
+
+/** Withdrawal statuses (D2): pending → processing → completed or failed; canceled while pending. */
+export type WithdrawalStatus = 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED' | 'CANCELED';
+
+export interface WithdrawalRecord {
+  id: number;
+  accountId: number;
+  asset: string;
+  amount: number;
+  fee: number;
+  address: string;
+  status: WithdrawalStatus;
+  /** The engine's withdrawal id, once the engine has locked the funds. */
+  engineRef: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One candlestick; prices in ticks, volume in lots, quote volume in quote units. */
+export interface CandleRecord {
+  symbol: string;
+  interval: string;
+  openTime: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  quoteVolume: number;
+  tradeCount: number;
+}

@@ -1,48 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openPostgresStore, openSqliteStore, type SessionRecord, type Store } from './index.ts';
-
-const postgresUrl = process.env.LOCKSTEP_TEST_POSTGRES_URL;
-
-/** One store per backend; the same suite runs on each (only repositories touch SQL). */
-const backends: Array<{
-  name: string;
-  open: () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
-  skip: boolean;
-}> = [
-  {
-    name: 'sqlite',
-    skip: false,
-    open: async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'lockstep-store-'));
-      const store = await openSqliteStore(join(dir, 'test.db'));
-      return { store, cleanup: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })) };
-    },
-  },
-  {
-    name: 'postgres',
-    skip: !postgresUrl,
-    open: async () => {
-      const schema = `lockstep_test_${randomBytes(6).toString('hex')}`;
-      const store = await openPostgresStore(postgresUrl!, { schema, poolSize: 4 });
-      return {
-        store,
-        cleanup: async () => {
-          await store.close();
-          // The per-run schema is dropped through a plain client to keep test data out of the database.
-          const pg = await import('pg');
-          const client = new pg.default.Client({ connectionString: postgresUrl });
-          await client.connect();
-          await client.query(`drop schema ${schema} cascade`);
-          await client.end();
-        },
-      };
-    },
-  },
-];
+import type { SessionRecord, Store } from './index.ts';
+import { testBackends } from './test-backends.ts';
 
 function session(accountId: number, id: string, createdAt: number, platform = 'web'): SessionRecord {
   return {
@@ -63,7 +22,7 @@ function session(accountId: number, id: string, createdAt: number, platform = 'w
   };
 }
 
-for (const backend of backends) {
+for (const backend of testBackends) {
   describe.skipIf(backend.skip)(`repositories on ${backend.name}`, () => {
     let store: Store;
     let cleanup: () => Promise<void>;
@@ -71,7 +30,6 @@ for (const backend of backends) {
       ({ store, cleanup } = await backend.open());
     });
     afterEach(async () => {
-      if (backend.name === 'sqlite') await store.close();
       await cleanup();
     });
 

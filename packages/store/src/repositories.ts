@@ -1,9 +1,20 @@
 import type {
   AccountRecord,
+  BalanceRecord,
+  CandleRecord,
+  DepositAddressRecord,
+  DepositRecord,
+  EngineSnapshotRecord,
+  JournalEntry,
   LoginHistoryRecord,
+  OrderRecord,
+  OrderStatusName,
   SessionRecord,
   StoredEvent,
   ThrottleRecord,
+  TradeRecord,
+  WithdrawalRecord,
+  WithdrawalStatus,
 } from './records.ts';
 
 /** Accounts and the head of each account's event stream. */
@@ -59,12 +70,164 @@ export interface ThrottleRepository {
   delete(key: string): Promise<void>;
 }
 
+/**
+ * The engine's command journal: every accepted command in order, written in the same transaction
+ * as its batch's projections. A restart loads the latest snapshot and replays the entries after it.
+ */
+export interface JournalRepository {
+  /** Appends entries (ascending `seq`, above the head) in as few statements as the drivers allow. */
+  append(entries: readonly JournalEntry[]): Promise<void>;
+  /** Entries with `seq > afterSeq`, ascending, at most `limit`. */
+  after(afterSeq: number, limit: number): Promise<JournalEntry[]>;
+  /** The last `seq` written, or 0 when the journal is empty. */
+  head(): Promise<number>;
+}
+
+/** Snapshots of the engine's state, each as of a journal position. */
+export interface SnapshotRepository {
+  /** Stores a snapshot; one already stored at the same position is replaced (it is the same state). */
+  put(snapshot: EngineSnapshotRecord): Promise<void>;
+  /** The snapshot at the highest journal position, if any. */
+  latest(): Promise<EngineSnapshotRecord | undefined>;
+}
+
+/** Balances per (account, asset), projected from the engine's absolute BALANCE events. */
+export interface BalanceRepository {
+  /** Writes the rows' absolute values, inserting or replacing each. */
+  upsertMany(rows: readonly BalanceRecord[]): Promise<void>;
+  /** The account's balances, by asset. */
+  list(accountId: number): Promise<BalanceRecord[]>;
+  get(accountId: number, asset: string): Promise<BalanceRecord | undefined>;
+}
+
+/** Filters of an order history page. */
+export interface OrderPageQuery {
+  symbol?: string;
+  status?: OrderStatusName;
+  /** Orders with `id >= fromId` (paging forward: the `limit` oldest of them). */
+  fromId?: number;
+  /** Orders with `id < beforeId` (paging backward). */
+  beforeId?: number;
+  /** Inclusive bounds on `createdAt`. */
+  startTime?: number;
+  endTime?: number;
+  limit: number;
+}
+
+/** Orders in their latest state, projected from the engine's ORDER events. */
+export interface OrderRepository {
+  /** Writes each order's full state, inserting or replacing it; give rows in event order (last state wins). */
+  upsertMany(rows: readonly OrderRecord[]): Promise<void>;
+  get(accountId: number, id: number): Promise<OrderRecord | undefined>;
+  /** The open order with this client order id, else the most recent closed one. */
+  byClientOrderId(accountId: number, clientOrderId: string): Promise<OrderRecord | undefined>;
+  /** Open orders (NEW, PARTIALLY_FILLED), oldest first. */
+  open(accountId: number, symbol?: string): Promise<OrderRecord[]>;
+  /** A page of the account's orders, newest first. */
+  page(accountId: number, query: OrderPageQuery): Promise<OrderRecord[]>;
+}
+
+/** Filters of an account's trade page. */
+export interface TradePageQuery {
+  symbol?: string;
+  /** Trades with `id >= fromId` (the `limit` oldest of them); trade ids are per symbol, so it needs `symbol`. */
+  fromId?: number;
+  /** Inclusive bounds on `createdAt`. */
+  startTime?: number;
+  endTime?: number;
+  limit: number;
+}
+
+/** Trades, for account histories and the public feed. */
+export interface TradeRepository {
+  insertMany(rows: readonly TradeRecord[]): Promise<void>;
+  /** The trades the account bought or sold in, newest first. */
+  page(accountId: number, query: TradePageQuery): Promise<TradeRecord[]>;
+  /** The symbol's last `limit` trades, oldest first (as Binance's recent trades list). */
+  recent(symbol: string, limit: number): Promise<TradeRecord[]>;
+}
+
+/** One deposit address per (account, asset). */
+export interface DepositAddressRepository {
+  /** The account's address for the asset, created with `makeAddress()` the first time. */
+  getOrCreate(accountId: number, asset: string, makeAddress: () => string): Promise<DepositAddressRecord>;
+  /** Whose address this is (the chain watcher credits by address). */
+  findByAddress(address: string): Promise<DepositAddressRecord | undefined>;
+}
+
+/** Deposits seen on the chain, credited once per transaction id. */
+export interface DepositRepository {
+  /** Records a new deposit; a repeated `txId` is refused by the unique index. */
+  insert(deposit: Omit<DepositRecord, 'id'>): Promise<DepositRecord>;
+  findByTxId(txId: string): Promise<DepositRecord | undefined>;
+  /** Updates the confirmation count of a pending deposit. */
+  setConfirmations(id: number, confirmations: number): Promise<void>;
+  /** PENDING → CREDITED; returns the credited row, or undefined when it was not pending. */
+  markCredited(id: number, at: number): Promise<DepositRecord | undefined>;
+  /** Pending deposits, oldest first (what the chain watcher resumes after a restart). */
+  pending(limit: number): Promise<DepositRecord[]>;
+  /** The account's deposits, newest first. */
+  page(
+    accountId: number,
+    query: { asset?: string; beforeId?: number; limit: number },
+  ): Promise<DepositRecord[]>;
+}
+
+/** Withdrawal requests and their lifecycle (D2). */
+export interface WithdrawalRepository {
+  insert(withdrawal: Omit<WithdrawalRecord, 'id'>): Promise<WithdrawalRecord>;
+  get(id: number): Promise<WithdrawalRecord | undefined>;
+  /**
+   * Moves the withdrawal to `to` only when its current status is one of `from` (one statement, so
+   * concurrent steps — a cancel racing the processor — cannot both win). Returns the updated row,
+   * or undefined when the status was not in `from`.
+   */
+  setStatus(
+    id: number,
+    from: readonly WithdrawalStatus[],
+    to: WithdrawalStatus,
+    at: number,
+    engineRef?: string,
+  ): Promise<WithdrawalRecord | undefined>;
+  /** Withdrawals in one of `statuses`, oldest first (what the processor resumes after a restart). */
+  withStatus(statuses: readonly WithdrawalStatus[], limit: number): Promise<WithdrawalRecord[]>;
+  /** The account's withdrawals, newest first. */
+  page(
+    accountId: number,
+    query: { asset?: string; status?: WithdrawalStatus; beforeId?: number; limit: number },
+  ): Promise<WithdrawalRecord[]>;
+}
+
+/** Candlesticks per (symbol, interval, open time). */
+export interface CandleRepository {
+  /** Writes each candle, inserting or replacing it. */
+  upsertMany(rows: readonly CandleRecord[]): Promise<void>;
+  /**
+   * Candles ascending by open time within the inclusive bounds: the first `limit` from `startTime`
+   * when it is given, else the last `limit` up to `endTime` (as Binance's klines).
+   */
+  range(
+    symbol: string,
+    interval: string,
+    query: { startTime?: number; endTime?: number; limit: number },
+  ): Promise<CandleRecord[]>;
+}
+
 export interface Repositories {
   accounts: AccountRepository;
   sessions: SessionRepository;
   events: EventRepository;
   loginHistory: LoginHistoryRepository;
   throttle: ThrottleRepository;
+  journal: JournalRepository;
+  snapshots: SnapshotRepository;
+  balances: BalanceRepository;
+  orders: OrderRepository;
+  trades: TradeRepository;
+  depositAddresses: DepositAddressRepository;
+  deposits: DepositRepository;
+  withdrawals: WithdrawalRepository;
+  candles: CandleRepository;
 }
 
 /** The storage the server runs on: SQLite embedded, PostgreSQL in a cluster. */

@@ -61,4 +61,118 @@ export interface Database {
   account_events: AccountEventsTable;
   login_history: LoginHistoryTable;
   login_throttle: LoginThrottleTable;
+  engine_journal: EngineJournalTable;
+  engine_snapshots: EngineSnapshotsTable;
+  balances: BalancesTable;
+  orders: OrdersTable;
+  trades: TradesTable;
+  deposit_addresses: DepositAddressesTable;
+  deposits: DepositsTable;
+  withdrawals: WithdrawalsTable;
+  candles: CandlesTable;
+}
+
+/** One accepted engine command; `seq` is assigned by the host, strictly increasing. */
+export interface EngineJournalTable {
+  seq: number;
+  batch: number;
+  command: string;
+  created_at: number;
+}
+
+export interface EngineSnapshotsTable {
+  journal_seq: number;
+  state: string;
+  created_at: number;
+}
+
+export interface BalancesTable {
+  account_id: number;
+  asset: string;
+  free: number;
+  locked: number;
+  updated_at: number;
+}
+
+export interface OrdersTable {
+  id: number;
+  account_id: number;
+  symbol: string;
+  client_order_id: string | null;
+  side: string;
+  type: string;
+  time_in_force: string | null;
+  price: number | null;
+  stop_price: number | null;
+  quantity: number | null;
+  quote_order_qty: number | null;
+  executed_qty: number;
+  cumulative_quote: number;
+  status: string;
+  stp_mode: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TradesTable {
+  symbol: string;
+  id: number;
+  price: number;
+  quantity: number;
+  quote_qty: number;
+  buyer_order_id: number;
+  seller_order_id: number;
+  buyer_account_id: number;
+  seller_account_id: number;
+  maker_side: string;
+  buyer_fee: number;
+  seller_fee: number;
+  buyer_fee_asset: string;
+  seller_fee_asset: string;
+  created_at: number;
+}
+
+export interface DepositAddressesTable {
+  account_id: number;
+  asset: string;
+  address: string;
+}
+
+export interface DepositsTable {
+  id: Generated<number>;
+  account_id: number;
+  asset: string;
+  amount: number;
+  tx_id: string;
+  address: string;
+  confirmations: number;
+  status: string;
+  created_at: number;
+  credited_at: number | null;
+}
+
+export interface WithdrawalsTable {
+  id: Generated<number>;
+  account_id: number;
+  asset: string;
+  amount: number;
+  fee: number;
+  address: string;
+  status: string;
+  engine_ref: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CandlesTable {
+  symbol: string;
+  interval: string;
+  open_time: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  quote_volume: number;
+  trade_count: number;
 }

@@ -1,5 +1,6 @@
 import { sql, type ColumnDefinitionBuilder, type Kysely } from 'kysely';
 import * as foundation from './0001-foundation.ts';
+import * as trading from './0002-trading.ts';
 
 /** What a migration may need to know of the database it runs on. */
 export interface MigrationContext {
@@ -16,7 +17,10 @@ interface Migration {
 }
 
 /** Every migration, in the order it runs. Append only: a released migration never changes. */
-export const migrations: readonly Migration[] = [{ name: '0001-foundation', up: foundation.up }];
+export const migrations: readonly Migration[] = [
+  { name: '0001-foundation', up: foundation.up },
+  { name: '0002-trading', up: trading.up },
+];
 
 /**
  * Applies the migrations the database lacks, each in its own transaction with its bookkeeping row,

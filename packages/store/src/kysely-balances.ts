@@ -1,0 +1,64 @@
+import type { Selectable } from 'kysely';
+import { chunksOf, lastPerKey, type Executor } from './kysely-executor.ts';
+import type { BalancesTable } from './schema.ts';
+import type { BalanceRecord } from './records.ts';
+import type { BalanceRepository } from './repositories.ts';
+
+function toBalance(row: Selectable<BalancesTable>): BalanceRecord {
+  return {
+    accountId: Number(row.account_id),
+    asset: row.asset,
+    free: Number(row.free),
+    locked: Number(row.locked),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+/** Balances over one executor. */
+export function kyselyBalances(db: Executor): BalanceRepository {
+  return {
+    async upsertMany(rows) {
+      // Engine BALANCE events carry absolute values, so replaying a batch writes the same rows.
+      const latest = lastPerKey(rows, (b) => `${b.accountId}\u0000${b.asset}`);
+      for (const chunk of chunksOf(latest, 5)) {
+        await db
+          .insertInto('balances')
+          .values(
+            chunk.map((b) => ({
+              account_id: b.accountId,
+              asset: b.asset,
+              free: b.free,
+              locked: b.locked,
+              updated_at: b.updatedAt,
+            })),
+          )
+          .onConflict((oc) =>
+            oc.columns(['account_id', 'asset']).doUpdateSet((eb) => ({
+              free: eb.ref('excluded.free'),
+              locked: eb.ref('excluded.locked'),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          )
+          .execute();
+      }
+    },
+    async list(accountId) {
+      const rows = await db
+        .selectFrom('balances')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .orderBy('asset', 'asc')
+        .execute();
+      return rows.map(toBalance);
+    },
+    async get(accountId, asset) {
+      const row = await db
+        .selectFrom('balances')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('asset', '=', asset)
+        .executeTakeFirst();
+      return row && toBalance(row);
+    },
+  };
+}

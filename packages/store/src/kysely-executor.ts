@@ -1,0 +1,41 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './schema.ts';
+
+/** What repositories run on: the database itself, or an open transaction. */
+export type Executor = Kysely<Database> | Transaction<Database>;
+
+/** The dialect repositories are built for. */
+export type Dialect = 'sqlite' | 'postgres';
+
+/** Rows per multi-row statement: small enough to keep statements short and plans cheap. */
+const rowsPerStatementMax = 500;
+/** SQLite's bound-parameter limit (PostgreSQL allows 65,535); every statement stays under it. */
+const parametersMax = 32_766;
+
+/**
+ * Splits rows into the chunks of one multi-row statement each: at most 500 rows, and at most
+ * SQLite's parameter limit counting `columns` parameters per row. A batch of thousands of changes
+ * is then a handful of statements instead of one per row.
+ */
+export function chunksOf<T>(rows: readonly T[], columns: number): T[][] {
+  const size = Math.max(1, Math.min(rowsPerStatementMax, Math.floor(parametersMax / columns)));
+  const chunks: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) chunks.push(rows.slice(i, i + size));
+  return chunks;
+}
+
+/** Statuses of orders still working; the partial unique index on client order ids covers these. */
+export const openOrderStatuses = ['NEW', 'PARTIALLY_FILLED'] as const;
+
+/**
+ * The last row per key. A batch often holds several states of one row (an order filled twice, a
+ * balance changed by two commands); PostgreSQL refuses an upsert that touches a row twice, and the
+ * last state is the one to keep anyway. Each key keeps the position of its first row, so rows
+ * stay in event order: an order closed in a batch is written before a new open order that reuses
+ * its client order id, and the partial unique index never sees both open.
+ */
+export function lastPerKey<T>(rows: readonly T[], key: (row: T) => string | number): T[] {
+  const byKey = new Map<string | number, T>();
+  for (const row of rows) byKey.set(key(row), row);
+  return byKey.size === rows.length ? [...rows] : [...byKey.values()];
+}

@@ -1,0 +1,136 @@
+import { sql, type Selectable } from 'kysely';
+import { chunksOf, lastPerKey, openOrderStatuses, type Executor } from './kysely-executor.ts';
+import type { OrdersTable } from './schema.ts';
+import type { OrderRecord, OrderSideName, OrderStatusName } from './records.ts';
+import type { OrderRepository } from './repositories.ts';
+
+const orderColumns = 17;
+
+function toOrder(row: Selectable<OrdersTable>): OrderRecord {
+  const optional = (v: number | null) => (v === null ? null : Number(v));
+  return {
+    id: Number(row.id),
+    accountId: Number(row.account_id),
+    symbol: row.symbol,
+    clientOrderId: row.client_order_id,
+    side: row.side as OrderSideName,
+    type: row.type,
+    timeInForce: row.time_in_force,
+    price: optional(row.price),
+    stopPrice: optional(row.stop_price),
+    quantity: optional(row.quantity),
+    quoteOrderQty: optional(row.quote_order_qty),
+    executedQty: Number(row.executed_qty),
+    cumulativeQuote: Number(row.cumulative_quote),
+    status: row.status as OrderStatusName,
+    stpMode: row.stp_mode,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+function toRow(o: OrderRecord): OrdersTable {
+  return {
+    id: o.id,
+    account_id: o.accountId,
+    symbol: o.symbol,
+    client_order_id: o.clientOrderId,
+    side: o.side,
+    type: o.type,
+    time_in_force: o.timeInForce,
+    price: o.price,
+    stop_price: o.stopPrice,
+    quantity: o.quantity,
+    quote_order_qty: o.quoteOrderQty,
+    executed_qty: o.executedQty,
+    cumulative_quote: o.cumulativeQuote,
+    status: o.status,
+    stp_mode: o.stpMode,
+    created_at: o.createdAt,
+    updated_at: o.updatedAt,
+  };
+}
+
+/** Orders over one executor. */
+export function kyselyOrders(db: Executor): OrderRepository {
+  return {
+    async upsertMany(rows) {
+      for (const chunk of chunksOf(
+        lastPerKey(rows, (o) => o.id),
+        orderColumns,
+      )) {
+        await db
+          .insertInto('orders')
+          .values(chunk.map(toRow))
+          .onConflict((oc) =>
+            // Everything but the id and creation time follows the engine's latest ORDER event
+            // (a market order by quote amount learns its quantity only when it fills).
+            oc.column('id').doUpdateSet((eb) => ({
+              account_id: eb.ref('excluded.account_id'),
+              symbol: eb.ref('excluded.symbol'),
+              client_order_id: eb.ref('excluded.client_order_id'),
+              side: eb.ref('excluded.side'),
+              type: eb.ref('excluded.type'),
+              time_in_force: eb.ref('excluded.time_in_force'),
+              price: eb.ref('excluded.price'),
+              stop_price: eb.ref('excluded.stop_price'),
+              quantity: eb.ref('excluded.quantity'),
+              quote_order_qty: eb.ref('excluded.quote_order_qty'),
+              executed_qty: eb.ref('excluded.executed_qty'),
+              cumulative_quote: eb.ref('excluded.cumulative_quote'),
+              status: eb.ref('excluded.status'),
+              stp_mode: eb.ref('excluded.stp_mode'),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          )
+          .execute();
+      }
+    },
+    async get(accountId, id) {
+      const row = await db
+        .selectFrom('orders')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row && toOrder(row);
+    },
+    async byClientOrderId(accountId, clientOrderId) {
+      const row = await db
+        .selectFrom('orders')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('client_order_id', '=', clientOrderId)
+        .orderBy(sql`case when status in ('NEW', 'PARTIALLY_FILLED') then 0 else 1 end`)
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row && toOrder(row);
+    },
+    async open(accountId, symbol) {
+      let q = db
+        .selectFrom('orders')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('status', 'in', openOrderStatuses);
+      if (symbol !== undefined) q = q.where('symbol', '=', symbol);
+      const rows = await q.orderBy('id', 'asc').execute();
+      return rows.map(toOrder);
+    },
+    async page(accountId, query) {
+      let q = db.selectFrom('orders').selectAll().where('account_id', '=', accountId);
+      if (query.symbol !== undefined) q = q.where('symbol', '=', query.symbol);
+      if (query.status !== undefined) q = q.where('status', '=', query.status);
+      if (query.beforeId !== undefined) q = q.where('id', '<', query.beforeId);
+      if (query.startTime !== undefined) q = q.where('created_at', '>=', query.startTime);
+      if (query.endTime !== undefined) q = q.where('created_at', '<=', query.endTime);
+      if (query.fromId === undefined) {
+        const rows = await q.orderBy('id', 'desc').limit(query.limit).execute();
+        return rows.map(toOrder);
+      }
+      // Paging forward takes the oldest `limit` from `fromId`, still returned newest first.
+      const rows = await q.where('id', '>=', query.fromId).orderBy('id', 'asc').limit(query.limit).execute();
+      return rows.reverse().map(toOrder);
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { openPostgresStore, openSqliteStore, type Store } from './index.ts';
+
+const postgresUrl = process.env.LOCKSTEP_TEST_POSTGRES_URL;
+
+/** A store backend the repository suites run on; PostgreSQL only when LOCKSTEP_TEST_POSTGRES_URL is set. */
+export interface TestBackend {
+  name: 'sqlite' | 'postgres';
+  skip: boolean;
+  /** A fresh, migrated store; `cleanup` closes it and removes its data. */
+  open: () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
+}
+
+/** One store per backend; the same suites run on each (only repositories touch SQL). */
+export const testBackends: readonly TestBackend[] = [
+  {
+    name: 'sqlite',
+    skip: false,
+    open: async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'lockstep-store-'));
+      const store = await openSqliteStore(join(dir, 'test.db'));
+      return {
+        store,
+        cleanup: async () => {
+          await store.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+  {
+    name: 'postgres',
+    skip: !postgresUrl,
+    open: async () => {
+      const schema = `lockstep_test_${randomBytes(6).toString('hex')}`;
+      const store = await openPostgresStore(postgresUrl!, { schema, poolSize: 4 });
+      return {
+        store,
+        cleanup: async () => {
+          await store.close();
+          // The per-run schema is dropped through a plain client to keep test data out of the database.
+          const pg = await import('pg');
+          const client = new pg.default.Client({ connectionString: postgresUrl });
+          await client.connect();
+          await client.query(`drop schema ${schema} cascade`);
+          await client.end();
+        },
+      };
+    },
+  },
+];

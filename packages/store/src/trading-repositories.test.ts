@@ -1,0 +1,529 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { JournalEntry, OrderRecord, Store, TradeRecord, WithdrawalStatus } from './index.ts';
+import { testBackends } from './test-backends.ts';
+
+function order(id: number, accountId: number, fields: Partial<OrderRecord> = {}): OrderRecord {
+  return {
+    id,
+    accountId,
+    symbol: 'BTCUSDT',
+    clientOrderId: null,
+    side: 'BUY',
+    type: 'LIMIT',
+    timeInForce: 'GTC',
+    price: 5_000_000,
+    stopPrice: null,
+    quantity: 1000,
+    quoteOrderQty: null,
+    executedQty: 0,
+    cumulativeQuote: 0,
+    status: 'NEW',
+    stpMode: 'NONE',
+    createdAt: id * 10,
+    updatedAt: id * 10,
+    ...fields,
+  };
+}
+
+function trade(id: number, buyer: number, seller: number, fields: Partial<TradeRecord> = {}): TradeRecord {
+  return {
+    symbol: 'BTCUSDT',
+    id,
+    price: 5_000_000,
+    quantity: 100,
+    quoteQty: 500_000_000,
+    buyerOrderId: id * 2,
+    sellerOrderId: id * 2 + 1,
+    buyerAccountId: buyer,
+    sellerAccountId: seller,
+    makerSide: 'SELL',
+    buyerFee: 100,
+    sellerFee: 500_000,
+    buyerFeeAsset: 'BTC',
+    sellerFeeAsset: 'USDT',
+    createdAt: id * 10,
+    ...fields,
+  };
+}
+
+const ids = (rows: ReadonlyArray<{ id: number }>) => rows.map((r) => r.id);
+
+for (const backend of testBackends) {
+  describe.skipIf(backend.skip)(`trading repositories on ${backend.name}`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    beforeEach(async () => {
+      ({ store, cleanup } = await backend.open());
+    });
+    afterEach(async () => {
+      await cleanup();
+    });
+
+    async function account() {
+      const email = `t-${randomBytes(4).toString('hex')}@x.test`;
+      const a = await store.repos.accounts.create({
+        email,
+        passwordHash: 'h',
+        createdAt: 1,
+        streamEpoch: 'e',
+      });
+      return a.id;
+    }
+
+    it('appends the journal in order across chunks and reads it back in pages', async () => {
+      const { journal } = store.repos;
+      expect(await journal.head()).toBe(0);
+      expect(await journal.after(0, 10)).toEqual([]);
+      // 1,234 entries: more than two 500-row statements; commands round-trip as JSON.
+      const entries: JournalEntry[] = Array.from({ length: 1234 }, (_, i) => ({
+        seq: i + 1,
+        batch: Math.floor(i / 100) + 1,
+        command: { kind: 'place', account: i % 7, price: 5_000_000 + i, clientOrderId: `c${i}` },
+        createdAt: 1_700_000_000_000 + i,
+      }));
+      await store.transaction((repos) => repos.journal.append(entries));
+      expect(await journal.head()).toBe(1234);
+      const all: JournalEntry[] = [];
+      for (let after = 0; ;) {
+        const page = await journal.after(after, 500);
+        if (page.length === 0) break;
+        all.push(...page);
+        after = page[page.length - 1]!.seq;
+      }
+      expect(all).toEqual(entries);
+      expect((await journal.after(1000, 3)).map((e) => e.seq)).toEqual([1001, 1002, 1003]);
+      expect(await journal.after(1234, 10)).toEqual([]);
+      await journal.append([]);
+      // A seq is written once: a host that re-appends a position fails loudly.
+      await expect(journal.append([{ seq: 1234, batch: 99, command: {}, createdAt: 0 }])).rejects.toThrow();
+      expect(await journal.head()).toBe(1234);
+    });
+
+    it('keeps snapshots by journal position and returns the latest', async () => {
+      const { snapshots } = store.repos;
+      expect(await snapshots.latest()).toBeUndefined();
+      await snapshots.put({ journalSeq: 20, state: { version: 1, n: 20 }, createdAt: 2 });
+      await snapshots.put({ journalSeq: 10, state: { version: 1, n: 10 }, createdAt: 1 });
+      expect(await snapshots.latest()).toEqual({
+        journalSeq: 20,
+        state: { version: 1, n: 20 },
+        createdAt: 2,
+      });
+      await snapshots.put({ journalSeq: 20, state: { version: 1, n: 21 }, createdAt: 3 });
+      expect(await snapshots.latest()).toEqual({
+        journalSeq: 20,
+        state: { version: 1, n: 21 },
+        createdAt: 3,
+      });
+    });
+
+    it('upserts balances with absolute values, the last state of a key winning', async () => {
+      const { balances } = store.repos;
+      const a = await account();
+      const b = await account();
+      await balances.upsertMany([
+        { accountId: a, asset: 'USDT', free: 100, locked: 0, updatedAt: 1 },
+        { accountId: a, asset: 'BTC', free: 5, locked: 1, updatedAt: 1 },
+        { accountId: b, asset: 'USDT', free: 7, locked: 0, updatedAt: 1 },
+        // The same key twice in one batch (two commands touched it): the later state is kept.
+        { accountId: a, asset: 'USDT', free: 60, locked: 40, updatedAt: 2 },
+      ]);
+      expect(await balances.list(a)).toEqual([
+        { accountId: a, asset: 'BTC', free: 5, locked: 1, updatedAt: 1 },
+        { accountId: a, asset: 'USDT', free: 60, locked: 40, updatedAt: 2 },
+      ]);
+      await balances.upsertMany([{ accountId: a, asset: 'BTC', free: 0, locked: 0, updatedAt: 3 }]);
+      expect(await balances.get(a, 'BTC')).toEqual({
+        accountId: a,
+        asset: 'BTC',
+        free: 0,
+        locked: 0,
+        updatedAt: 3,
+      });
+      expect(await balances.get(b, 'BTC')).toBeUndefined();
+      expect(await balances.get(b, 'USDT')).toMatchObject({ free: 7 });
+      // Values near 2^53 come back exact on both backends.
+      const big = Number.MAX_SAFE_INTEGER;
+      await balances.upsertMany([{ accountId: b, asset: 'SAT', free: big, locked: big - 1, updatedAt: 4 }]);
+      expect(await balances.get(b, 'SAT')).toMatchObject({ free: big, locked: big - 1 });
+    });
+
+    it('upserts many balance rows in chunks', async () => {
+      const a = await account();
+      const rows = Array.from({ length: 1200 }, (_, i) => ({
+        accountId: a,
+        asset: `A${String(i).padStart(4, '0')}`,
+        free: i,
+        locked: 0,
+        updatedAt: 1,
+      }));
+      await store.repos.balances.upsertMany(rows);
+      await store.repos.balances.upsertMany(rows.map((r) => ({ ...r, locked: r.free * 2, updatedAt: 2 })));
+      const listed = await store.repos.balances.list(a);
+      expect(listed).toHaveLength(1200);
+      expect(listed[1199]).toEqual({ accountId: a, asset: 'A1199', free: 1199, locked: 2398, updatedAt: 2 });
+    });
+
+    it('upserts orders with their full state and reads them by id, client id and openness', async () => {
+      const { orders } = store.repos;
+      const a = await account();
+      const b = await account();
+      await orders.upsertMany([
+        order(1, a, { clientOrderId: 'c-1' }),
+        order(2, a, { symbol: 'ETHUSDT', side: 'SELL' }),
+        order(3, b),
+        order(4, a, {
+          type: 'MARKET',
+          timeInForce: null,
+          price: null,
+          quantity: null,
+          quoteOrderQty: 10_000,
+        }),
+      ]);
+      expect(await orders.get(a, 1)).toEqual(order(1, a, { clientOrderId: 'c-1' }));
+      expect(await orders.get(b, 1)).toBeUndefined();
+      expect(await orders.get(a, 4)).toMatchObject({ price: null, quantity: null, quoteOrderQty: 10_000 });
+      // Two states of order 1 in one batch, and the market order filled (its quantity learnt).
+      await orders.upsertMany([
+        order(1, a, { clientOrderId: 'c-1', status: 'PARTIALLY_FILLED', executedQty: 400, updatedAt: 11 }),
+        order(4, a, {
+          type: 'MARKET',
+          timeInForce: null,
+          price: null,
+          quantity: 2,
+          quoteOrderQty: 10_000,
+          status: 'FILLED',
+          executedQty: 2,
+          cumulativeQuote: 9_990,
+        }),
+        order(1, a, {
+          clientOrderId: 'c-1',
+          status: 'PARTIALLY_FILLED',
+          executedQty: 700,
+          cumulativeQuote: 7,
+          updatedAt: 12,
+        }),
+      ]);
+      expect(await orders.get(a, 1)).toMatchObject({
+        status: 'PARTIALLY_FILLED',
+        executedQty: 700,
+        cumulativeQuote: 7,
+        createdAt: 10,
+        updatedAt: 12,
+      });
+      expect(await orders.get(a, 4)).toMatchObject({ status: 'FILLED', quantity: 2, cumulativeQuote: 9_990 });
+      expect(ids(await orders.open(a))).toEqual([1, 2]);
+      expect(ids(await orders.open(a, 'ETHUSDT'))).toEqual([2]);
+      expect(ids(await orders.open(b))).toEqual([3]);
+      expect(await orders.byClientOrderId(a, 'c-1')).toMatchObject({ id: 1 });
+      expect(await orders.byClientOrderId(b, 'c-1')).toBeUndefined();
+    });
+
+    it('keeps client order ids unique among open orders only', async () => {
+      const { orders } = store.repos;
+      const a = await account();
+      const b = await account();
+      await orders.upsertMany([order(1, a, { clientOrderId: 'dup' }), order(2, b, { clientOrderId: 'dup' })]);
+      // Orders without a client id never collide.
+      await orders.upsertMany([order(3, a), order(4, a)]);
+      await expect(orders.upsertMany([order(5, a, { clientOrderId: 'dup' })])).rejects.toThrow();
+      await expect(
+        orders.upsertMany([order(5, a, { clientOrderId: 'dup', status: 'PARTIALLY_FILLED' })]),
+      ).rejects.toThrow();
+      // A closed order with the id does not block a new one.
+      await orders.upsertMany([order(6, a, { clientOrderId: 'dup', status: 'CANCELED' })]);
+      await orders.upsertMany([order(1, a, { clientOrderId: 'dup', status: 'FILLED', executedQty: 1000 })]);
+      await orders.upsertMany([order(7, a, { clientOrderId: 'dup' })]);
+      expect(await orders.byClientOrderId(a, 'dup')).toMatchObject({ id: 7, status: 'NEW' });
+      await orders.upsertMany([order(7, a, { clientOrderId: 'dup', status: 'CANCELED' })]);
+      // With none open, the most recent closed one.
+      expect(await orders.byClientOrderId(a, 'dup')).toMatchObject({ id: 7, status: 'CANCELED' });
+      // One batch that cancels the open order and places a new one with its id, in event order.
+      await orders.upsertMany([order(11, a, { clientOrderId: 'again' })]);
+      await orders.upsertMany([
+        order(11, a, { clientOrderId: 'again', status: 'CANCELED', updatedAt: 1 }),
+        order(12, a, { clientOrderId: 'again' }),
+        order(11, a, { clientOrderId: 'again', status: 'CANCELED', updatedAt: 2 }),
+      ]);
+      expect(await orders.byClientOrderId(a, 'again')).toMatchObject({ id: 12, status: 'NEW' });
+      await orders.upsertMany([order(8, a, { clientOrderId: 'dup', status: 'EXPIRED' })]);
+      expect(await orders.byClientOrderId(a, 'dup')).toMatchObject({ id: 8 });
+      await expect(
+        orders.upsertMany([order(9, a, { clientOrderId: 'dup' }), order(10, a, { clientOrderId: 'dup' })]),
+      ).rejects.toThrow();
+    });
+
+    it('pages orders newest first with filters and exact boundaries', async () => {
+      const { orders } = store.repos;
+      const a = await account();
+      const b = await account();
+      const rows = Array.from({ length: 20 }, (_, i) =>
+        order(i + 1, a, {
+          symbol: i % 2 === 0 ? 'BTCUSDT' : 'ETHUSDT',
+          status: i % 3 === 0 ? 'FILLED' : 'NEW',
+        }),
+      );
+      await orders.upsertMany([...rows, order(21, b)]);
+      expect(ids(await orders.page(a, { limit: 5 }))).toEqual([20, 19, 18, 17, 16]);
+      expect(ids(await orders.page(a, { beforeId: 16, limit: 3 }))).toEqual([15, 14, 13]);
+      expect(ids(await orders.page(a, { beforeId: 3, limit: 10 }))).toEqual([2, 1]);
+      expect(ids(await orders.page(a, { beforeId: 1, limit: 10 }))).toEqual([]);
+      // fromId is inclusive and pages forward: the oldest `limit` from it, newest first.
+      expect(ids(await orders.page(a, { fromId: 5, limit: 3 }))).toEqual([7, 6, 5]);
+      expect(ids(await orders.page(a, { fromId: 19, limit: 10 }))).toEqual([20, 19]);
+      expect(ids(await orders.page(a, { fromId: 21, limit: 10 }))).toEqual([]);
+      expect(ids(await orders.page(a, { symbol: 'ETHUSDT', limit: 3 }))).toEqual([20, 18, 16]);
+      expect(ids(await orders.page(a, { status: 'FILLED', limit: 100 }))).toEqual([19, 16, 13, 10, 7, 4, 1]);
+      expect(ids(await orders.page(a, { symbol: 'BTCUSDT', status: 'FILLED', limit: 100 }))).toEqual([
+        19, 13, 7, 1,
+      ]);
+      // Times are inclusive: createdAt is id * 10.
+      expect(ids(await orders.page(a, { startTime: 50, endTime: 80, limit: 100 }))).toEqual([8, 7, 6, 5]);
+      expect(ids(await orders.page(a, { startTime: 51, endTime: 79, limit: 100 }))).toEqual([7, 6]);
+      expect(ids(await orders.page(b, { limit: 100 }))).toEqual([21]);
+    });
+
+    it('stores trades per symbol and pages an account’s trades as buyer or seller', async () => {
+      const { trades } = store.repos;
+      const a = await account();
+      const b = await account();
+      const c = await account();
+      await trades.insertMany([
+        trade(1, a, b),
+        trade(2, b, a),
+        trade(3, b, c),
+        trade(4, a, a), // a self-trade appears once
+        // Trade ids count per symbol: ETHUSDT has its own trade 1.
+        trade(1, c, a, { symbol: 'ETHUSDT', createdAt: 15 }),
+      ]);
+      await expect(trades.insertMany([trade(2, a, b)])).rejects.toThrow();
+      expect(ids(await trades.page(a, { symbol: 'BTCUSDT', limit: 10 }))).toEqual([4, 2, 1]);
+      expect(ids(await trades.page(a, { symbol: 'BTCUSDT', limit: 2 }))).toEqual([4, 2]);
+      expect(ids(await trades.page(a, { symbol: 'BTCUSDT', fromId: 2, limit: 1 }))).toEqual([2]);
+      expect(ids(await trades.page(a, { symbol: 'BTCUSDT', fromId: 2, limit: 10 }))).toEqual([4, 2]);
+      expect(ids(await trades.page(c, { symbol: 'BTCUSDT', limit: 10 }))).toEqual([3]);
+      expect(ids(await trades.page(a, { symbol: 'ETHUSDT', limit: 10 }))).toEqual([1]);
+      // Without a symbol, newest first by time.
+      const mixed = await trades.page(a, { limit: 10 });
+      expect(mixed.map((t) => `${t.symbol}:${t.id}`)).toEqual([
+        'BTCUSDT:4',
+        'BTCUSDT:2',
+        'ETHUSDT:1',
+        'BTCUSDT:1',
+      ]);
+      expect(ids(await trades.page(a, { startTime: 15, endTime: 20, limit: 10 }))).toEqual([2, 1]);
+      await expect(trades.page(a, { fromId: 1, limit: 10 })).rejects.toThrow('needs a symbol');
+      expect(await trades.page(a, { symbol: 'BTCUSDT', limit: 1 })).toEqual([trade(4, a, a)]);
+      expect(ids(await trades.recent('BTCUSDT', 2))).toEqual([3, 4]);
+      expect(ids(await trades.recent('BTCUSDT', 100))).toEqual([1, 2, 3, 4]);
+      expect(await trades.recent('NOPE', 10)).toEqual([]);
+    });
+
+    it('gives each account one deposit address per asset', async () => {
+      const { depositAddresses } = store.repos;
+      const a = await account();
+      const b = await account();
+      let made = 0;
+      const make = () => `addr-${(made += 1)}-${randomBytes(4).toString('hex')}`;
+      const first = await depositAddresses.getOrCreate(a, 'BTC', make);
+      expect(await depositAddresses.getOrCreate(a, 'BTC', make)).toEqual(first);
+      expect(made).toBe(1);
+      const concurrent = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          store.transaction((repos) => repos.depositAddresses.getOrCreate(b, 'ETH', make)),
+        ),
+      );
+      expect(new Set(concurrent.map((r) => r.address)).size).toBe(1);
+      expect(await depositAddresses.findByAddress(first.address)).toEqual({
+        accountId: a,
+        asset: 'BTC',
+        address: first.address,
+      });
+      expect(await depositAddresses.findByAddress('nowhere')).toBeUndefined();
+      // Addresses are unique across accounts.
+      await expect(depositAddresses.getOrCreate(b, 'BTC', () => first.address)).rejects.toThrow();
+    });
+
+    it('records deposits once per transaction id and credits each once', async () => {
+      const { deposits } = store.repos;
+      const a = await account();
+      const base = {
+        accountId: a,
+        asset: 'BTC',
+        address: 'addr',
+        confirmations: 0,
+        status: 'PENDING' as const,
+        createdAt: 5,
+        creditedAt: null,
+      };
+      const d1 = await deposits.insert({ ...base, amount: 100, txId: 'tx-1' });
+      const d2 = await deposits.insert({ ...base, asset: 'ETH', amount: 200, txId: 'tx-2' });
+      await expect(deposits.insert({ ...base, amount: 100, txId: 'tx-1' })).rejects.toThrow();
+      expect(await deposits.findByTxId('tx-1')).toEqual(d1);
+      expect(await deposits.findByTxId('tx-9')).toBeUndefined();
+      await deposits.setConfirmations(d1.id, 3);
+      expect(ids(await deposits.pending(10))).toEqual([d1.id, d2.id]);
+      expect(await deposits.markCredited(d1.id, 50)).toMatchObject({
+        status: 'CREDITED',
+        creditedAt: 50,
+        confirmations: 3,
+      });
+      expect(await deposits.markCredited(d1.id, 60)).toBeUndefined();
+      expect(ids(await deposits.pending(10))).toEqual([d2.id]);
+      expect(ids(await deposits.page(a, { limit: 10 }))).toEqual([d2.id, d1.id]);
+      expect(ids(await deposits.page(a, { asset: 'BTC', limit: 10 }))).toEqual([d1.id]);
+      expect(ids(await deposits.page(a, { beforeId: d2.id, limit: 10 }))).toEqual([d1.id]);
+    });
+
+    it('moves withdrawals only from the expected status, exactly one of racing steps winning', async () => {
+      const { withdrawals } = store.repos;
+      const a = await account();
+      const base = {
+        accountId: a,
+        asset: 'BTC',
+        amount: 1000,
+        fee: 10,
+        address: 'out',
+        status: 'PENDING' as const,
+        engineRef: null,
+        createdAt: 1,
+        updatedAt: 1,
+      };
+      const w = await withdrawals.insert(base);
+      expect(await withdrawals.get(w.id)).toEqual(w);
+      expect(await withdrawals.setStatus(w.id, ['PROCESSING'], 'COMPLETED', 2)).toBeUndefined();
+      expect(await withdrawals.setStatus(w.id, [], 'CANCELED', 2)).toBeUndefined();
+      // A cancel races the processor (and itself): exactly one step wins.
+      const steps: WithdrawalStatus[] = [
+        'CANCELED',
+        'PROCESSING',
+        'CANCELED',
+        'PROCESSING',
+        'CANCELED',
+        'PROCESSING',
+      ];
+      const results = await Promise.all(
+        steps.map((to, i) =>
+          store.transaction(async (repos) => {
+            await repos.withdrawals.get(w.id);
+            return repos.withdrawals.setStatus(w.id, ['PENDING'], to, 10 + i, `eng-${i}`);
+          }),
+        ),
+      );
+      const winners = results.filter((r) => r !== undefined);
+      expect(winners).toHaveLength(1);
+      expect(await withdrawals.get(w.id)).toEqual(winners[0]);
+      expect(winners[0]!.engineRef).toMatch(/^eng-/);
+      const w2 = await withdrawals.insert({ ...base, asset: 'ETH' });
+      const w3 = await withdrawals.insert(base);
+      expect(await withdrawals.setStatus(w3.id, ['PENDING'], 'PROCESSING', 20)).toMatchObject({
+        status: 'PROCESSING',
+        updatedAt: 20,
+        engineRef: null,
+      });
+      expect(ids(await withdrawals.withStatus(['PENDING', 'PROCESSING'], 10))).toEqual([w2.id, w3.id]);
+      expect(await withdrawals.withStatus([], 10)).toEqual([]);
+      expect(ids(await withdrawals.page(a, { limit: 10 }))).toEqual([w3.id, w2.id, w.id]);
+      expect(ids(await withdrawals.page(a, { asset: 'ETH', limit: 10 }))).toEqual([w2.id]);
+      expect(ids(await withdrawals.page(a, { status: 'PROCESSING', limit: 10 }))).toEqual([w3.id]);
+      expect(ids(await withdrawals.page(a, { beforeId: w3.id, limit: 1 }))).toEqual([w2.id]);
+    });
+
+    it('replaces candles by key and reads ranges ascending', async () => {
+      const { candles } = store.repos;
+      const candle = (openTime: number, close: number, interval = '1m') => ({
+        symbol: 'BTCUSDT',
+        interval,
+        openTime,
+        open: 100,
+        high: Math.max(100, close),
+        low: Math.min(100, close),
+        close,
+        volume: 10,
+        quoteVolume: 1000,
+        tradeCount: 1,
+      });
+      await candles.upsertMany(Array.from({ length: 10 }, (_, i) => candle(i * 60_000, 100 + i)));
+      await candles.upsertMany([candle(0, 90, '5m'), { ...candle(60_000, 120), volume: 30, tradeCount: 3 }]);
+      const all = await candles.range('BTCUSDT', '1m', { limit: 100 });
+      expect(all.map((c) => c.openTime)).toEqual(Array.from({ length: 10 }, (_, i) => i * 60_000));
+      expect(all[1]).toEqual({ ...candle(60_000, 120), volume: 30, tradeCount: 3 });
+      expect((await candles.range('BTCUSDT', '1m', { limit: 3 })).map((c) => c.close)).toEqual([
+        107, 108, 109,
+      ]);
+      expect(
+        (await candles.range('BTCUSDT', '1m', { startTime: 120_000, limit: 2 })).map((c) => c.openTime),
+      ).toEqual([120_000, 180_000]);
+      expect(
+        (await candles.range('BTCUSDT', '1m', { endTime: 120_000, limit: 2 })).map((c) => c.openTime),
+      ).toEqual([60_000, 120_000]);
+      expect(
+        (await candles.range('BTCUSDT', '1m', { startTime: 60_000, endTime: 120_000, limit: 10 })).length,
+      ).toBe(2);
+      expect(await candles.range('BTCUSDT', '5m', { limit: 10 })).toEqual([candle(0, 90, '5m')]);
+      expect(await candles.range('ETHUSDT', '1m', { limit: 10 })).toEqual([]);
+    });
+
+    it('leaves nothing behind when a batch transaction rolls back', async () => {
+      const a = await account();
+      await expect(
+        store.transaction(async (repos) => {
+          await repos.journal.append([{ seq: 1, batch: 1, command: { kind: 'deposit' }, createdAt: 1 }]);
+          await repos.snapshots.put({ journalSeq: 1, state: {}, createdAt: 1 });
+          await repos.balances.upsertMany([{ accountId: a, asset: 'BTC', free: 1, locked: 0, updatedAt: 1 }]);
+          await repos.orders.upsertMany([order(1, a, { clientOrderId: 'x' })]);
+          await repos.trades.insertMany([trade(1, a, a)]);
+          await repos.candles.upsertMany([
+            {
+              symbol: 'BTCUSDT',
+              interval: '1m',
+              openTime: 0,
+              open: 1,
+              high: 1,
+              low: 1,
+              close: 1,
+              volume: 1,
+              quoteVolume: 1,
+              tradeCount: 1,
+            },
+          ]);
+          await repos.depositAddresses.getOrCreate(a, 'BTC', () => 'addr-rolled-back');
+          await repos.deposits.insert({
+            accountId: a,
+            asset: 'BTC',
+            amount: 1,
+            txId: 'tx',
+            address: 'addr-rolled-back',
+            confirmations: 1,
+            status: 'PENDING',
+            createdAt: 1,
+            creditedAt: null,
+          });
+          await repos.withdrawals.insert({
+            accountId: a,
+            asset: 'BTC',
+            amount: 1,
+            fee: 0,
+            address: 'o',
+            status: 'PENDING',
+            engineRef: null,
+            createdAt: 1,
+            updatedAt: 1,
+          });
+          throw new Error('crash before commit');
+        }),
+      ).rejects.toThrow('crash before commit');
+      const r = store.repos;
+      expect(await r.journal.head()).toBe(0);
+      expect(await r.snapshots.latest()).toBeUndefined();
+      expect(await r.balances.list(a)).toEqual([]);
+      expect(await r.orders.page(a, { limit: 10 })).toEqual([]);
+      expect(await r.trades.recent('BTCUSDT', 10)).toEqual([]);
+      expect(await r.candles.range('BTCUSDT', '1m', { limit: 10 })).toEqual([]);
+      expect(await r.depositAddresses.findByAddress('addr-rolled-back')).toBeUndefined();
+      expect(await r.deposits.findByTxId('tx')).toBeUndefined();
+      expect(await r.withdrawals.page(a, { limit: 10 })).toEqual([]);
+    });
+  });
+}
