@@ -65,6 +65,11 @@ describe('operations endpoints (F3) and the API description', () => {
         'POST /v1/sessions/revoke-all',
         'GET /v1/login-history',
         'GET /healthz',
+        'POST /v1/orders',
+        'DELETE /v1/orders/{symbol}/{orderId}',
+        'DELETE /v1/open-orders/{symbol}',
+        'GET /v1/open-orders',
+        'GET /v1/balances',
       ].sort(),
     );
   });

@@ -18,6 +18,8 @@ import { createMemoryBus, type EventBus } from './services/event-bus.ts';
 import { RealtimeHub } from './realtime/hub.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
+import { tradingRoutes } from './routes/trading-routes.ts';
+import { TradingService } from './trading/trading-service.ts';
 import { loadBreachedPasswords } from './security/breached-passwords.ts';
 
 /** A running Lockstep server and the parts tests reach into. */
@@ -27,6 +29,7 @@ export interface LockstepServer {
   store: Store;
   hub: RealtimeHub;
   auth: AuthService;
+  trading: TradingService;
   metrics: Metrics;
   /** The base URL, once listening. */
   url: string;
@@ -46,7 +49,8 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
   const metrics = createMetrics();
   const auth = new AuthService(store, bus, config);
   const hub = new RealtimeHub(auth, store, bus, config, metrics.hub);
-  const app = await buildHttp({ config, store, bus, metrics, auth, hub });
+  const trading = await TradingService.start(store, bus, config.now);
+  const app = await buildHttp({ config, store, bus, metrics, auth, hub, trading });
   const breached = loadBreachedPasswords();
   app.log.info({ entries: breached.size, sources: breached.sourceSizes }, 'breached-password list loaded');
   await app.listen({ port: config.port, host: config.host });
@@ -59,11 +63,13 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
     store,
     hub,
     auth,
+    trading,
     metrics,
     url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
     async close() {
       hub.close();
       await app.close();
+      await trading.close();
       await store.close();
     },
   };
@@ -76,9 +82,10 @@ interface Parts {
   metrics: Metrics;
   auth: AuthService;
   hub: RealtimeHub;
+  trading: TradingService;
 }
 
-async function buildHttp({ config, store, metrics, auth, hub }: Parts): Promise<FastifyInstance> {
+async function buildHttp({ config, store, metrics, auth, hub, trading }: Parts): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: config.logLevel,
@@ -116,6 +123,7 @@ async function buildHttp({ config, store, metrics, auth, hub }: Parts): Promise<
   instrument(app, metrics);
   await app.register(authRoutes, { auth, config, metrics, store, hub });
   await app.register(sessionRoutes, { auth, config, metrics, store, hub });
+  await app.register(tradingRoutes, { auth, config, metrics, store, hub, trading });
   registerSystemRoutes(app, store, metrics);
   attachWebSocket(app, hub);
   return app;

@@ -1,4 +1,8 @@
 import type {
+  BalanceView,
+  MyTradeView,
+  OrderView,
+  PlaceOrderBody,
   AccountView,
   LoginBody,
   LoginHistoryPage,
@@ -113,6 +117,29 @@ export class LockstepClient {
     if (query.before !== undefined) params.set('before', String(query.before));
     const qs = params.toString();
     return this.request('GET', `/v1/login-history${qs ? `?${qs}` : ''}`);
+  }
+
+  /** Places an order; resolves once it is durable, with its state and its fills. */
+  placeOrder(body: PlaceOrderBody): Promise<{ order: OrderView; fills: MyTradeView[] }> {
+    return this.request('POST', '/v1/orders', body);
+  }
+
+  /** Cancels one open order. */
+  cancelOrder(symbol: string, orderId: number): Promise<{ order: OrderView }> {
+    return this.request('DELETE', `/v1/orders/${encodeURIComponent(symbol)}/${orderId}`);
+  }
+
+  /** Cancels every open order on a symbol. */
+  cancelAllOrders(symbol: string): Promise<{ orders: OrderView[] }> {
+    return this.request('DELETE', `/v1/open-orders/${encodeURIComponent(symbol)}`);
+  }
+
+  openOrders(symbol?: string): Promise<{ orders: OrderView[] }> {
+    return this.request('GET', `/v1/open-orders${symbol ? `?symbol=${encodeURIComponent(symbol)}` : ''}`);
+  }
+
+  balances(): Promise<{ balances: BalanceView[] }> {
+    return this.request('GET', '/v1/balances');
   }
 
   health(): Promise<{ status: 'ok'; storage: string; uptimeSeconds: number }> {

@@ -19,6 +19,10 @@ export class TradingPresenter {
     return this.asset(asset).code;
   }
 
+  symbol(market: number): string {
+    return this.market(market).symbol;
+  }
+
   amount(asset: number, units: number): string {
     return formatUnits(units, this.asset(asset).decimals);
   }

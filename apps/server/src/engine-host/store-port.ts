@@ -1,0 +1,154 @@
+import type { Command, EngineEvent, EngineSnapshot, OrderEvent, TradeEvent } from '@lockstep/engine';
+import type { BalanceUpdatedEvent, OrderUpdatedEvent, TradeExecutedEvent } from '@lockstep/protocol';
+import type { BalanceRecord, OrderRecord, Repositories, Store, TradeRecord } from '@lockstep/store';
+import { commitWithEvents, type Emit } from '../services/account-stream.ts';
+import type { EventBus } from '../services/event-bus.ts';
+import type { TradingPresenter } from '../trading/presenters.ts';
+import type { CommittedBatch, JournalEntry, TradingStorePort } from './trading-host.ts';
+
+/** Journal entries are read back in pages of this many, so a long replay never loads all at once. */
+const journalPageSize = 5_000;
+
+/**
+ * The trading host's durable side on the relational store: one transaction per batch writes the
+ * journal entries, the projections (balances, orders, trades) and the account events, so a
+ * device never sees a change the store could lose.
+ */
+export class StoreTradingPort implements TradingStorePort {
+  constructor(
+    private readonly store: Store,
+    private readonly bus: EventBus,
+    private readonly presenter: TradingPresenter,
+    /** Accounts with no row in `accounts` (the fee account) get projections but no stream. */
+    private readonly streamless: ReadonlySet<number>,
+  ) {}
+
+  async load(): Promise<{
+    snapshot: { seq: number; state: EngineSnapshot } | null;
+    entries: JournalEntry[];
+  }> {
+    const latest = await this.store.repos.snapshots.latest();
+    const snapshot = latest ? { seq: latest.journalSeq, state: latest.state as EngineSnapshot } : null;
+    const entries: JournalEntry[] = [];
+    for (let after = snapshot?.seq ?? 0; ;) {
+      const page = await this.store.repos.journal.after(after, journalPageSize);
+      for (const e of page) entries.push({ seq: e.seq, command: e.command as Command });
+      if (page.length < journalPageSize) break;
+      after = page[page.length - 1]!.seq;
+    }
+    return { snapshot, entries };
+  }
+
+  async commit(batch: CommittedBatch): Promise<void> {
+    // A batch is known by its first journal position: unique and increasing across restarts.
+    const batchNumber = batch.entries[0]?.seq ?? 0;
+    await commitWithEvents(this.store, this.bus, batch.at, async (repos, emit) => {
+      await repos.journal.append(
+        batch.entries.map((e) => ({
+          seq: e.seq,
+          batch: batchNumber,
+          command: e.command,
+          createdAt: batch.at,
+        })),
+      );
+      const events = batch.outcomes.flatMap((o) => o.events);
+      await this.project(repos, events, batch.at);
+      await this.stream(emit, events, batch.at);
+    });
+  }
+
+  async saveSnapshot(seq: number, state: EngineSnapshot): Promise<void> {
+    await this.store.repos.snapshots.put({ journalSeq: seq, state, createdAt: Date.now() });
+  }
+
+  private async project(repos: Repositories, events: readonly EngineEvent[], at: number): Promise<void> {
+    const balances: BalanceRecord[] = [];
+    const orders: OrderRecord[] = [];
+    const trades: TradeRecord[] = [];
+    for (const event of events) {
+      if (event.kind === 'balance') {
+        const asset = this.presenter.assetCode(event.asset);
+        balances.push({
+          accountId: event.account,
+          asset,
+          free: event.free,
+          locked: event.locked,
+          updatedAt: at,
+        });
+      } else if (event.kind === 'order') {
+        orders.push(this.orderRecord(event, at));
+      } else if (event.kind === 'trade') {
+        trades.push(this.tradeRecord(event, at));
+      }
+    }
+    await repos.balances.upsertMany(balances);
+    await repos.orders.upsertMany(orders);
+    await repos.trades.insertMany(trades);
+  }
+
+  /** Every balance, order and trade change goes onto the account's stream, in engine order. */
+  private async stream(emit: Emit, events: readonly EngineEvent[], at: number): Promise<void> {
+    for (const event of events) {
+      if (event.kind === 'balance' && !this.streamless.has(event.account)) {
+        await emit<BalanceUpdatedEvent>(event.account, 'balance.updated', {
+          balance: this.presenter.balance(event),
+        });
+      } else if (event.kind === 'order' && !this.streamless.has(event.account)) {
+        await emit<OrderUpdatedEvent>(event.account, 'order.updated', {
+          order: this.presenter.order(event, at),
+        });
+      } else if (event.kind === 'trade') {
+        for (const side of this.presenter.tradeSides(event, at)) {
+          if (this.streamless.has(side.account)) continue;
+          await emit<TradeExecutedEvent>(side.account, 'trade.executed', { trade: side.trade });
+        }
+      }
+    }
+  }
+
+  private orderRecord(event: OrderEvent, at: number): OrderRecord {
+    const symbol = this.presenter.symbol(event.market);
+    // Zero means "not given" in the engine; the store keeps it as null.
+    const orNull = (value: number): number | null => (value === 0 ? null : value);
+    return {
+      id: event.orderId,
+      accountId: event.account,
+      symbol,
+      clientOrderId: event.clientOrderId === '' ? null : event.clientOrderId,
+      side: event.side,
+      type: event.type,
+      timeInForce: event.timeInForce,
+      price: orNull(event.price),
+      stopPrice: orNull(event.stopPrice),
+      quantity: orNull(event.quantity),
+      quoteOrderQty: orNull(event.quoteOrderQty),
+      executedQty: event.executed,
+      cumulativeQuote: event.cumQuote,
+      status: event.status,
+      stpMode: event.stp,
+      createdAt: at,
+      updatedAt: at,
+    };
+  }
+
+  private tradeRecord(event: TradeEvent, at: number): TradeRecord {
+    const [buyer, seller] = this.presenter.tradeSides(event, at);
+    return {
+      symbol: this.presenter.symbol(event.market),
+      id: event.tradeId,
+      price: event.price,
+      quantity: event.quantity,
+      quoteQty: event.quoteQty,
+      buyerOrderId: event.buyerOrderId,
+      sellerOrderId: event.sellerOrderId,
+      buyerAccountId: event.buyerAccount,
+      sellerAccountId: event.sellerAccount,
+      makerSide: event.buyerIsMaker ? 'BUY' : 'SELL',
+      buyerFee: event.buyerFee,
+      sellerFee: event.sellerFee,
+      buyerFeeAsset: buyer!.trade.commissionAsset,
+      sellerFeeAsset: seller!.trade.commissionAsset,
+      createdAt: at,
+    };
+  }
+}

@@ -1,0 +1,105 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { BalanceView, MyTradeView, OrderView, PlaceOrderBody } from '@lockstep/protocol';
+import type { RouteDeps } from './deps.ts';
+import { principalOf, requireSession } from '../http/authentication.ts';
+import type { TradingService } from '../trading/trading-service.ts';
+
+const errors = {
+  400: { $ref: 'Error#' },
+  401: { $ref: 'Error#' },
+  403: { $ref: 'Error#' },
+  404: { $ref: 'Error#' },
+  429: { $ref: 'Error#' },
+};
+const SymbolParam = Type.String({ pattern: '^[A-Z0-9]{2,20}$' });
+const security: Array<Record<string, string[]>> = [{ bearer: [] }, { cookie: [] }];
+
+/** Orders, cancels and balances of the logged-in account (C2, C3). */
+export const tradingRoutes: FastifyPluginAsyncTypebox<RouteDeps & { trading: TradingService }> = async (
+  app,
+  { auth, config, trading },
+  // eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract.
+) => {
+  app.addHook('onRequest', requireSession(auth));
+
+  app.post(
+    '/v1/orders',
+    {
+      schema: {
+        tags: ['trading'],
+        summary: 'Place an order (acknowledged once durable)',
+        security,
+        body: PlaceOrderBody,
+        response: { 200: Type.Object({ order: OrderView, fills: Type.Array(MyTradeView) }), ...errors },
+      },
+    },
+    async (request) => trading.placeOrder(principalOf(request).account.id, request.body, config.now()),
+  );
+
+  app.delete(
+    '/v1/orders/:symbol/:orderId',
+    {
+      schema: {
+        tags: ['trading'],
+        summary: 'Cancel one open order',
+        security,
+        params: Type.Object({ symbol: SymbolParam, orderId: Type.Integer({ minimum: 1 }) }),
+        response: { 200: Type.Object({ order: OrderView }), ...errors },
+      },
+    },
+    async (request) => ({
+      order: await trading.cancelOrder(
+        principalOf(request).account.id,
+        request.params.symbol,
+        request.params.orderId,
+        config.now(),
+      ),
+    }),
+  );
+
+  app.delete(
+    '/v1/open-orders/:symbol',
+    {
+      schema: {
+        tags: ['trading'],
+        summary: 'Cancel every open order on a symbol',
+        security,
+        params: Type.Object({ symbol: SymbolParam }),
+        response: { 200: Type.Object({ orders: Type.Array(OrderView) }), ...errors },
+      },
+    },
+    async (request) => ({
+      orders: await trading.cancelAll(principalOf(request).account.id, request.params.symbol, config.now()),
+    }),
+  );
+
+  app.get(
+    '/v1/open-orders',
+    {
+      schema: {
+        tags: ['trading'],
+        summary: 'Open orders, optionally of one symbol',
+        security,
+        querystring: Type.Object({ symbol: Type.Optional(SymbolParam) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ orders: Type.Array(OrderView) }), ...errors },
+      },
+    },
+    async (request) => ({
+      orders: await trading.openOrders(principalOf(request).account.id, request.query.symbol),
+    }),
+  );
+
+  app.get(
+    '/v1/balances',
+    {
+      schema: {
+        tags: ['wallet'],
+        summary: 'Free and locked balance per asset',
+        security,
+        response: { 200: Type.Object({ balances: Type.Array(BalanceView) }), ...errors },
+      },
+    },
+    async (request) => ({ balances: await trading.balances(principalOf(request).account.id) }),
+  );
+};

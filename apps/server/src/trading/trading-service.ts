@@ -1,0 +1,157 @@
+import { Engine, type Command } from '@lockstep/engine';
+import {
+  LockstepError,
+  type BalanceView,
+  type MyTradeView,
+  type OrderView,
+  type PlaceOrderBody,
+} from '@lockstep/protocol';
+import type { OrderRecord, Store } from '@lockstep/store';
+import { QueueRefusal } from '../engine-host/group-commit-queue.ts';
+import { TradingHost, type CommandOutcome } from '../engine-host/trading-host.ts';
+import { StoreTradingPort } from '../engine-host/store-port.ts';
+import type { EventBus } from '../services/event-bus.ts';
+import { demoAssets, demoMarkets } from './demo-markets.ts';
+import { engineRejection, placeOrderCommand } from './order-request.ts';
+import { TradingPresenter } from './presenters.ts';
+
+/** The account that collects fees; no user account has id 0. */
+export const feeAccountId = 0;
+
+/** What an order request returns: the order's state after the command, and its fills. */
+export interface PlacedOrder {
+  order: OrderView;
+  fills: MyTradeView[];
+}
+
+/**
+ * The gateway's side of trading: turns API requests into engine commands, submits them through
+ * the host (acknowledged only once durable), and reads history from the store's projections.
+ */
+export class TradingService {
+  private constructor(
+    readonly host: TradingHost,
+    private readonly store: Store,
+    readonly presenter: TradingPresenter,
+  ) {}
+
+  static async start(store: Store, bus: EventBus, now: () => number): Promise<TradingService> {
+    const layout = new Engine({ feeAccountId });
+    for (const asset of demoAssets) layout.addAsset(asset);
+    for (const market of demoMarkets) layout.addMarket(market);
+    const presenter = new TradingPresenter(layout);
+    const port = new StoreTradingPort(store, bus, presenter, new Set([feeAccountId]));
+    const host = await TradingHost.start(port, {
+      assets: demoAssets,
+      markets: demoMarkets,
+      feeAccountId,
+      queue: { batchSizeMax: 512, queueLengthMax: 50_000 },
+      snapshotEveryEntries: 50_000,
+      now,
+    });
+    return new TradingService(host, store, presenter);
+  }
+
+  /** Submits a command, turning a full queue into ENGINE_BUSY. */
+  async submit(command: Command): Promise<CommandOutcome> {
+    try {
+      return await this.host.submit(command);
+    } catch (error) {
+      if (error instanceof QueueRefusal) throw new LockstepError('ENGINE_BUSY', error.message);
+      throw error;
+    }
+  }
+
+  async placeOrder(account: number, body: PlaceOrderBody, at: number): Promise<PlacedOrder> {
+    const outcome = await this.submit(placeOrderCommand(this.host.reader, account, body));
+    // A repeated client order id returns the order it already names (idempotent retry).
+    if (outcome.result === 'DUPLICATE_CLIENT_ORDER_ID') {
+      const existing = await this.store.repos.orders.get(account, outcome.orderId);
+      if (existing) return { order: this.orderView(existing), fills: [] };
+    }
+    if (outcome.result !== 'OK') throw engineRejection(outcome.code);
+    return this.placedOrder(account, outcome, at);
+  }
+
+  async cancelOrder(account: number, symbol: string, orderId: number, at: number): Promise<OrderView> {
+    const market = this.marketIndex(symbol);
+    const outcome = await this.submit({ kind: 'cancel', account, market, orderId, clientOrderId: '' });
+    if (outcome.result !== 'OK') throw engineRejection(outcome.code, 'orderId');
+    return this.placedOrder(account, outcome, at).order;
+  }
+
+  async cancelAll(account: number, symbol: string, at: number): Promise<OrderView[]> {
+    const outcome = await this.submit({ kind: 'cancelAll', account, market: this.marketIndex(symbol) });
+    if (outcome.result !== 'OK') throw engineRejection(outcome.code);
+    return outcome.events.flatMap((e) =>
+      e.kind === 'order' && e.account === account ? [this.presenter.order(e, at)] : [],
+    );
+  }
+
+  async balances(account: number): Promise<BalanceView[]> {
+    const rows = await this.store.repos.balances.list(account);
+    return rows.map((b) => {
+      const asset = this.host.reader.assetId(b.asset) ?? 0;
+      return {
+        asset: b.asset,
+        free: this.presenter.amount(asset, b.free),
+        locked: this.presenter.amount(asset, b.locked),
+      };
+    });
+  }
+
+  async openOrders(account: number, symbol?: string): Promise<OrderView[]> {
+    if (symbol !== undefined) this.marketIndex(symbol);
+    return (await this.store.repos.orders.open(account, symbol)).map((o) => this.orderView(o));
+  }
+
+  marketIndex(symbol: string): number {
+    const index = this.host.reader.marketId(symbol);
+    if (index === undefined)
+      throw new LockstepError('UNKNOWN_SYMBOL', `no market ${symbol}`, { field: 'symbol' });
+    return index;
+  }
+
+  close(): Promise<void> {
+    return this.host.close();
+  }
+
+  private placedOrder(account: number, outcome: CommandOutcome, at: number): PlacedOrder {
+    let order: OrderView | undefined;
+    const fills: MyTradeView[] = [];
+    for (const event of outcome.events) {
+      if (event.kind === 'order' && event.orderId === outcome.orderId)
+        order = this.presenter.order(event, at);
+      if (event.kind === 'trade') {
+        for (const side of this.presenter.tradeSides(event, at)) {
+          if (side.account === account && side.trade.orderId === outcome.orderId) fills.push(side.trade);
+        }
+      }
+    }
+    if (!order)
+      throw new Error(`engine reported ${outcome.result} for order ${outcome.orderId} without its state`);
+    return { order, fills };
+  }
+
+  private orderView(o: OrderRecord): OrderView {
+    const market = this.marketIndex(o.symbol);
+    const quote = this.host.reader.market(market)!.quote;
+    return {
+      orderId: o.id,
+      clientOrderId: o.clientOrderId ?? '',
+      symbol: o.symbol,
+      side: o.side,
+      type: o.type as OrderView['type'],
+      timeInForce: (o.timeInForce ?? 'GTC') as OrderView['timeInForce'],
+      price: this.presenter.price(market, o.price ?? 0),
+      stopPrice: this.presenter.price(market, o.stopPrice ?? 0),
+      origQty: this.presenter.quantity(market, o.quantity ?? 0),
+      origQuoteOrderQty: this.presenter.amount(quote, o.quoteOrderQty ?? 0),
+      executedQty: this.presenter.quantity(market, o.executedQty),
+      cummulativeQuoteQty: this.presenter.amount(quote, o.cumulativeQuote),
+      status: o.status,
+      selfTradePreventionMode: o.stpMode as OrderView['selfTradePreventionMode'],
+      updateTime: new Date(o.updatedAt).toISOString(),
+    };
+  }
+}

@@ -1,0 +1,176 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AccountEvent } from '@lockstep/protocol';
+import { LockstepApiError, type LockstepClient } from '@lockstep/sdk';
+import {
+  backends,
+  loginDevice,
+  registerAccount,
+  startTestServer,
+  type TestServer,
+} from '../support/server.ts';
+
+/** Credits a confirmed deposit straight through the engine host, as the simulated chain will. */
+async function fund(
+  server: TestServer,
+  client: LockstepClient,
+  asset: string,
+  amount: number,
+): Promise<void> {
+  const account = (await client.me()).account.id;
+  const index = server.trading.host.reader.assetId(asset)!;
+  const outcome = await server.trading.submit({
+    kind: 'deposit',
+    account,
+    asset: index,
+    amount,
+    txId: `tx-${account}-${asset}`,
+  });
+  expect(outcome.result).toBe('OK');
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return error instanceof LockstepApiError
+    ? `${error.status} ${error.code} ${error.field ?? ''}`.trim()
+    : 'accepted';
+}
+
+describe.each(backends)('trading through the API (%s)', (backend) => {
+  let server: TestServer;
+  beforeEach(async () => {
+    server = await startTestServer({ backend });
+  });
+  afterEach(async () => {
+    await server.dispose();
+  });
+
+  it('matches a cross, settles both balances with fees, and streams every change to the account', async () => {
+    const alice = await loginDevice(server, await registerAccount(server), 'desktop');
+    const bob = await loginDevice(server, await registerAccount(server), 'web');
+    await fund(server, alice, 'USDT', 100_000 * 1e8);
+    await fund(server, bob, 'BTC', 2 * 1e8);
+    const live = alice.connect();
+    const seen: AccountEvent[] = [];
+    live.on('event', (e) => seen.push(e));
+    await live.next('hello');
+
+    const resting = await bob.placeOrder({
+      symbol: 'BTCUSDT',
+      side: 'SELL',
+      type: 'LIMIT',
+      timeInForce: 'GTC',
+      quantity: '0.5',
+      price: '50000.00',
+    });
+    expect(resting.order).toMatchObject({ status: 'NEW', origQty: '0.50000', price: '50000.00' });
+    const traded = live.next('event', (e) => e.type === 'trade.executed');
+    const taker = await alice.placeOrder({
+      symbol: 'BTCUSDT',
+      side: 'BUY',
+      type: 'LIMIT',
+      timeInForce: 'IOC',
+      quantity: '0.2',
+      price: '50001.00',
+    });
+    expect(taker.order).toMatchObject({
+      status: 'FILLED',
+      executedQty: '0.20000',
+      cummulativeQuoteQty: '10000.00000000',
+    });
+    expect(taker.fills).toEqual([
+      expect.objectContaining({
+        price: '50000.00',
+        qty: '0.20000',
+        commission: '0.00020000',
+        commissionAsset: 'BTC',
+        isMaker: false,
+      }),
+    ]);
+    await traded;
+
+    const aliceBalances = Object.fromEntries((await alice.balances()).balances.map((b) => [b.asset, b]));
+    expect(aliceBalances.USDT).toMatchObject({ free: '90000.00000000', locked: '0.00000000' });
+    expect(aliceBalances.BTC).toMatchObject({ free: '0.19980000', locked: '0.00000000' });
+    const bobBalances = Object.fromEntries((await bob.balances()).balances.map((b) => [b.asset, b]));
+    expect(bobBalances.BTC).toMatchObject({ free: '1.50000000', locked: '0.30000000' });
+    expect(bobBalances.USDT).toMatchObject({ free: '9990.00000000' });
+    expect((await bob.openOrders('BTCUSDT')).orders).toEqual([
+      expect.objectContaining({ status: 'PARTIALLY_FILLED', executedQty: '0.20000' }),
+    ]);
+
+    const types = seen.map((e) => e.type);
+    expect(types).toContain('order.updated');
+    expect(types).toContain('balance.updated');
+    expect(seen.map((e) => e.seq)).toEqual([...seen.map((e) => e.seq)].sort((a, b) => a - b));
+    expect(server.trading.host.reader.audit().ok).toBe(true);
+    live.close();
+  });
+
+  it('survives a restart with every acknowledged order, balance and the same engine state', async () => {
+    const alice = await loginDevice(server, await registerAccount(server), 'desktop');
+    await fund(server, alice, 'USDT', 10_000 * 1e8);
+    const placed = await Promise.all(
+      [49_000, 48_000, 47_000].map((price) =>
+        alice.placeOrder({
+          symbol: 'BTCUSDT',
+          side: 'BUY',
+          type: 'LIMIT',
+          timeInForce: 'GTC',
+          quantity: '0.01',
+          price: `${price}.00`,
+        }),
+      ),
+    );
+    await alice.cancelOrder('BTCUSDT', placed[1]!.order.orderId);
+    const hash = server.trading.host.reader.stateHash();
+    const balances = await alice.balances();
+    server = await server.restart();
+    expect(server.trading.host.reader.stateHash()).toBe(hash);
+    expect(server.trading.host.reader.audit().ok).toBe(true);
+    expect(await alice.balances()).toEqual(balances);
+    expect((await alice.openOrders()).orders.map((o) => o.price)).toEqual(['49000.00', '47000.00']);
+  });
+
+  it('refuses bad orders with a stable code naming the field', async () => {
+    const alice = await loginDevice(server, await registerAccount(server), 'desktop');
+    await fund(server, alice, 'USDT', 100 * 1e8);
+    const base = {
+      symbol: 'BTCUSDT',
+      side: 'BUY',
+      type: 'LIMIT',
+      timeInForce: 'GTC',
+      quantity: '0.001',
+      price: '50000.00',
+    } as const;
+    expect(await codeOf(alice.placeOrder({ ...base, price: '50000.001' }))).toBe('400 PRICE_FILTER price');
+    expect(await codeOf(alice.placeOrder({ ...base, quantity: '0.000001' }))).toBe('400 LOT_SIZE quantity');
+    expect(await codeOf(alice.placeOrder({ ...base, symbol: 'DOGEUSDT' }))).toBe('400 UNKNOWN_SYMBOL symbol');
+    expect(await codeOf(alice.placeOrder({ ...base, price: '-1' }))).toBe('400 VALIDATION_FAILED price');
+    expect(await codeOf(alice.placeOrder({ ...base, quantity: '0.01' }))).toBe('400 INSUFFICIENT_BALANCE');
+    expect(await codeOf(alice.placeOrder({ ...base, quantity: '0.00001', price: '1.00' }))).toBe(
+      '400 MIN_NOTIONAL',
+    );
+    expect(await codeOf(alice.cancelOrder('BTCUSDT', 999_999))).toBe('404 UNKNOWN_ORDER orderId');
+    expect(server.trading.host.reader.audit().ok).toBe(true);
+  });
+
+  it('returns the same order for a retried client order id, never a second one', async () => {
+    const alice = await loginDevice(server, await registerAccount(server), 'desktop');
+    await fund(server, alice, 'USDT', 1_000 * 1e8);
+    const body = {
+      symbol: 'BTCUSDT',
+      side: 'BUY',
+      type: 'LIMIT',
+      timeInForce: 'GTC',
+      quantity: '0.001',
+      price: '40000.00',
+      clientOrderId: 'retry-1',
+    } as const;
+    const [first, second] = await Promise.all([alice.placeOrder(body), alice.placeOrder(body)]);
+    expect(second.order.orderId).toBe(first.order.orderId);
+    expect((await alice.openOrders()).orders).toHaveLength(1);
+  });
+});
