@@ -2,3 +2,4 @@ export * from './errors.ts';
 export * from './schemas.ts';
 export * from './events.ts';
 export * from './trading.ts';
+export * from './market-data.ts';

@@ -3,6 +3,7 @@ import type { BalanceUpdatedEvent, OrderUpdatedEvent, TradeExecutedEvent } from 
 import type { BalanceRecord, OrderRecord, Repositories, Store, TradeRecord } from '@lockstep/store';
 import { commitWithEvents, type Emit } from '../services/account-stream.ts';
 import type { EventBus } from '../services/event-bus.ts';
+import { candleUpdates, type CandleTrade } from '../trading/market-data.ts';
 import type { TradingPresenter } from '../trading/presenters.ts';
 import type { CommittedBatch, JournalEntry, TradingStorePort } from './trading-host.ts';
 
@@ -84,6 +85,26 @@ export class StoreTradingPort implements TradingStorePort {
     await repos.balances.upsertMany(balances);
     await repos.orders.upsertMany(orders);
     await repos.trades.insertMany(trades);
+    await this.projectCandles(repos, trades);
+  }
+
+  /**
+   * Folds the batch's trades into the stored candles of every interval, in the same transaction,
+   * so candles never count a trade the store lost nor miss one it kept.
+   */
+  private async projectCandles(repos: Repositories, trades: readonly TradeRecord[]): Promise<void> {
+    if (trades.length === 0) return;
+    const candleTrades: CandleTrade[] = trades.map((t) => ({
+      symbol: t.symbol,
+      price: t.price,
+      quantity: t.quantity,
+      quoteQty: t.quoteQty,
+      at: t.createdAt,
+    }));
+    const candles = await candleUpdates(candleTrades, (symbol, interval, query) =>
+      repos.candles.range(symbol, interval, query),
+    );
+    await repos.candles.upsertMany(candles);
   }
 
   /** Every balance, order and trade change goes onto the account's stream, in engine order. */
