@@ -67,9 +67,17 @@ describe('operations endpoints (F3) and the API description', () => {
         'GET /healthz',
         'POST /v1/orders',
         'DELETE /v1/orders/{symbol}/{orderId}',
+        'GET /v1/orders/{symbol}/{orderId}',
+        'POST /v1/admin/deposits',
         'DELETE /v1/open-orders/{symbol}',
         'GET /v1/open-orders',
         'GET /v1/balances',
+        'GET /v1/markets',
+        'GET /v1/markets/{symbol}/depth',
+        'GET /v1/markets/{symbol}/trades',
+        'GET /v1/markets/{symbol}/ticker',
+        'GET /v1/markets/{symbol}/klines',
+        'GET /v1/tickers',
       ].sort(),
     );
   });

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { addAdminCommand } from './commands/admin.ts';
 import { addDevicesCommand } from './commands/devices.ts';
 import { addHistoryCommand } from './commands/history.ts';
 import { addLoginCommand } from './commands/login.ts';
@@ -29,6 +30,7 @@ export async function buildProgram(io: CliIo, argv: readonly string[]): Promise<
   addLogoutCommand(program, io);
   addHistoryCommand(program, io);
   addWhoamiCommand(program, io);
+  addAdminCommand(program, io);
   return program;
 }
 

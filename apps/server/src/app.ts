@@ -19,6 +19,9 @@ import { RealtimeHub } from './realtime/hub.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
 import { tradingRoutes } from './routes/trading-routes.ts';
+import { marketRoutes } from './routes/market-routes.ts';
+import { adminRoutes } from './routes/admin-routes.ts';
+import { ensureAdminToken } from './security/admin-token.ts';
 import { TradingService } from './trading/trading-service.ts';
 import { loadBreachedPasswords } from './security/breached-passwords.ts';
 
@@ -124,6 +127,9 @@ async function buildHttp({ config, store, metrics, auth, hub, trading }: Parts):
   await app.register(authRoutes, { auth, config, metrics, store, hub });
   await app.register(sessionRoutes, { auth, config, metrics, store, hub });
   await app.register(tradingRoutes, { auth, config, metrics, store, hub, trading });
+  await app.register(marketRoutes, { auth, config, metrics, store, hub, trading });
+  const adminTokenHash = ensureAdminToken(config.dataDir);
+  await app.register(adminRoutes, { auth, config, metrics, store, hub, trading, adminTokenHash });
   registerSystemRoutes(app, store, metrics);
   attachWebSocket(app, hub);
   return app;

@@ -1,3 +1,5 @@
 export { startServer, type LockstepServer } from './app.ts';
 export { resolveConfig, type ServerConfig, type ServerOptions } from './config.ts';
 export { addServeOptions, serve } from './serve.ts';
+export { readAdminToken } from './security/admin-token.ts';
+export { auditStore, type AuditOutcome } from './engine-host/offline-audit.ts';

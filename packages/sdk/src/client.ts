@@ -1,4 +1,10 @@
 import type {
+  DepthView,
+  KlineQuery,
+  KlineView,
+  MarketView,
+  PublicTradeView,
+  TickerView,
   BalanceView,
   MyTradeView,
   OrderView,
@@ -124,6 +130,11 @@ export class LockstepClient {
     return this.request('POST', '/v1/orders', body);
   }
 
+  /** One order in its latest state. */
+  getOrder(symbol: string, orderId: number): Promise<{ order: OrderView }> {
+    return this.request('GET', `/v1/orders/${encodeURIComponent(symbol)}/${orderId}`);
+  }
+
   /** Cancels one open order. */
   cancelOrder(symbol: string, orderId: number): Promise<{ order: OrderView }> {
     return this.request('DELETE', `/v1/orders/${encodeURIComponent(symbol)}/${orderId}`);
@@ -142,6 +153,36 @@ export class LockstepClient {
     return this.request('GET', '/v1/balances');
   }
 
+  /** Every market with its filters and fee rates (public). */
+  markets(): Promise<{ markets: MarketView[] }> {
+    return this.request('GET', '/v1/markets');
+  }
+
+  /** The order book's best `limit` levels per side (public; default 100, at most 5000). */
+  depth(symbol: string, limit?: number): Promise<DepthView> {
+    return this.request('GET', `${marketPath(symbol)}/depth${queryString({ limit })}`);
+  }
+
+  /** The market's last `limit` trades, oldest first (public; default 500, at most 1000). */
+  recentTrades(symbol: string, limit?: number): Promise<{ trades: PublicTradeView[] }> {
+    return this.request('GET', `${marketPath(symbol)}/trades${queryString({ limit })}`);
+  }
+
+  /** Rolling 24h statistics of one market (public). */
+  ticker(symbol: string): Promise<TickerView> {
+    return this.request('GET', `${marketPath(symbol)}/ticker`);
+  }
+
+  /** Rolling 24h statistics of every market (public). */
+  tickers(): Promise<{ tickers: TickerView[] }> {
+    return this.request('GET', '/v1/tickers');
+  }
+
+  /** Candlesticks ascending by open time (public; default 500, at most 1000). */
+  klines(symbol: string, query: KlineQuery): Promise<{ klines: KlineView[] }> {
+    return this.request('GET', `${marketPath(symbol)}/klines${queryString({ ...query })}`);
+  }
+
   health(): Promise<{ status: 'ok'; storage: string; uptimeSeconds: number }> {
     return this.request('GET', '/healthz');
   }
@@ -155,9 +196,25 @@ export class LockstepClient {
     return new AccountConnection(WebSocketImpl, url, this.token, options);
   }
 
+  /**
+   * Credits a test deposit (operators only): `adminToken` is the content of the server's
+   * `data/admin-token` file.
+   */
+  adminDeposit(
+    adminToken: string,
+    body: { email: string; asset: string; amount: string; txId?: string },
+  ): Promise<{ credited: boolean; balance: BalanceView }> {
+    return this.request('POST', '/v1/admin/deposits', body, { 'x-lockstep-admin-token': adminToken });
+  }
+
   /** Sends one request and returns its JSON body, or throws LockstepApiError with the server's code. */
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     else if (this.csrfToken && method !== 'GET') headers['x-csrf-token'] = this.csrfToken;
@@ -193,4 +250,17 @@ export class LockstepClient {
     this.token = undefined;
     this.csrfToken = undefined;
   }
+}
+
+/** The path of one market's public data. */
+function marketPath(symbol: string): string {
+  return `/v1/markets/${encodeURIComponent(symbol)}`;
+}
+
+/** `?a=1&b=2` of the given values, skipping undefined ones; empty when none is given. */
+function queryString(values: Record<string, string | number | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(values)) if (value !== undefined) params.set(key, String(value));
+  const text = params.toString();
+  return text ? `?${text}` : '';
 }

@@ -37,6 +37,26 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<RouteDeps & { trading: Tra
     async (request) => trading.placeOrder(principalOf(request).account.id, request.body, config.now()),
   );
 
+  app.get(
+    '/v1/orders/:symbol/:orderId',
+    {
+      schema: {
+        tags: ['trading'],
+        summary: 'One order in its latest state',
+        security,
+        params: Type.Object({ symbol: SymbolParam, orderId: Type.Integer({ minimum: 1 }) }),
+        response: { 200: Type.Object({ order: OrderView }), ...errors },
+      },
+    },
+    async (request) => ({
+      order: await trading.getOrder(
+        principalOf(request).account.id,
+        request.params.symbol,
+        request.params.orderId,
+      ),
+    }),
+  );
+
   app.delete(
     '/v1/orders/:symbol/:orderId',
     {

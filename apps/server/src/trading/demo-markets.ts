@@ -1,4 +1,4 @@
-import type { AssetConfig, MarketConfig } from '@lockstep/engine';
+import { Engine, type AssetConfig, type MarketConfig } from '@lockstep/engine';
 
 /** The assets `npm start` ships, with Binance's precisions. */
 export const demoAssets: readonly AssetConfig[] = [
@@ -55,3 +55,11 @@ export const demoMarkets: readonly MarketConfig[] = [
     takerFeePpm: 1000,
   },
 ];
+
+/** An empty engine holding the demo assets and markets, for reading their configuration. */
+export function demoLayout(feeAccountId: number): Engine {
+  const engine = new Engine({ feeAccountId });
+  for (const asset of demoAssets) engine.addAsset(asset);
+  for (const market of demoMarkets) engine.addMarket(market);
+  return engine;
+}

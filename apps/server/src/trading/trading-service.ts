@@ -1,4 +1,4 @@
-import { Engine, type Command } from '@lockstep/engine';
+import type { Command } from '@lockstep/engine';
 import {
   LockstepError,
   type BalanceView,
@@ -11,7 +11,7 @@ import { QueueRefusal } from '../engine-host/group-commit-queue.ts';
 import { TradingHost, type CommandOutcome } from '../engine-host/trading-host.ts';
 import { StoreTradingPort } from '../engine-host/store-port.ts';
 import type { EventBus } from '../services/event-bus.ts';
-import { demoAssets, demoMarkets } from './demo-markets.ts';
+import { demoAssets, demoLayout, demoMarkets } from './demo-markets.ts';
 import { engineRejection, placeOrderCommand } from './order-request.ts';
 import { TradingPresenter } from './presenters.ts';
 
@@ -36,10 +36,7 @@ export class TradingService {
   ) {}
 
   static async start(store: Store, bus: EventBus, now: () => number): Promise<TradingService> {
-    const layout = new Engine({ feeAccountId });
-    for (const asset of demoAssets) layout.addAsset(asset);
-    for (const market of demoMarkets) layout.addMarket(market);
-    const presenter = new TradingPresenter(layout);
+    const presenter = new TradingPresenter(demoLayout(feeAccountId));
     const port = new StoreTradingPort(store, bus, presenter, new Set([feeAccountId]));
     const host = await TradingHost.start(port, {
       assets: demoAssets,
@@ -103,6 +100,16 @@ export class TradingService {
   async openOrders(account: number, symbol?: string): Promise<OrderView[]> {
     if (symbol !== undefined) this.marketIndex(symbol);
     return (await this.store.repos.orders.open(account, symbol)).map((o) => this.orderView(o));
+  }
+
+  /** One order of the account in its latest committed state. */
+  async getOrder(account: number, symbol: string, orderId: number): Promise<OrderView> {
+    this.marketIndex(symbol);
+    const order = await this.store.repos.orders.get(account, orderId);
+    if (!order || order.symbol !== symbol) {
+      throw new LockstepError('UNKNOWN_ORDER', `no order ${orderId} on ${symbol}`, { field: 'orderId' });
+    }
+    return this.orderView(order);
   }
 
   marketIndex(symbol: string): number {

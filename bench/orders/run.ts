@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LockstepClient } from '@lockstep/sdk';
+import { readAdminToken } from '@lockstep/server';
+import { seededRandom, startChildServer } from '../../test/support/child-server.ts';
+
+/**
+ * `npm run bench:orders`: the real server as a separate process, on durable SQLite (WAL,
+ * synchronous = FULL, group commit), with many concurrent HTTP clients placing and cancelling
+ * orders for `BENCH_SECONDS` (30 by default). Every request is an authenticated
+ * `POST /v1/orders` or `DELETE /v1/orders/…`, answered only after its batch committed. Latency is
+ * measured per request, end to end, on the client side. Last line: one JSON object.
+ */
+const seconds = Number(process.env.BENCH_SECONDS ?? 30);
+const clientsCount = Number(process.env.BENCH_CLIENTS ?? 64);
+const accountsCount = 16;
+const seed = Number(process.env.BENCH_SEED ?? 42);
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'lockstep-bench-orders-'));
+  const server = await startChildServer(dataDir);
+  try {
+    const tokens = await fundedAccounts(server.url, dataDir);
+    const latenciesMs: number[] = [];
+    let orders = 0;
+    let cancels = 0;
+    let refused = 0;
+    const deadline = performance.now() + seconds * 1000;
+    const random = seededRandom(seed);
+    const loops = Array.from({ length: clientsCount }, async (_, i) => {
+      const client = new LockstepClient({ baseUrl: server.url, token: tokens[i % tokens.length]! });
+      const rand = seededRandom(Math.floor(random() * 2 ** 31));
+      const open: number[] = [];
+      while (performance.now() < deadline) {
+        const started = performance.now();
+        try {
+          if (open.length > 20 || (open.length > 0 && rand() < 0.3)) {
+            await client.cancelOrder('BTCUSDT', open.shift()!);
+            cancels += 1;
+          } else {
+            const side = rand() < 0.5 ? 'BUY' : 'SELL';
+            const offset = Math.floor(rand() * 400) - (side === 'BUY' ? 390 : 10);
+            const { order } = await client.placeOrder({
+              symbol: 'BTCUSDT',
+              side,
+              type: 'LIMIT',
+              timeInForce: 'GTC',
+              quantity: '0.001',
+              price: (50_000 + offset).toFixed(2),
+            });
+            orders += 1;
+            if (order.status === 'NEW' || order.status === 'PARTIALLY_FILLED') open.push(order.orderId);
+          }
+        } catch {
+          refused += 1;
+        }
+        latenciesMs.push(performance.now() - started);
+      }
+    });
+    const startedAt = performance.now();
+    await Promise.all(loops);
+    const elapsedS = (performance.now() - startedAt) / 1000;
+    latenciesMs.sort((a, b) => a - b);
+    const pct = (p: number): number =>
+      Math.round(latenciesMs[Math.min(latenciesMs.length - 1, Math.floor(p * latenciesMs.length))]! * 100) /
+      100;
+    console.log(
+      `${clientsCount} clients, ${seconds} s: ${orders} orders placed, ${cancels} cancels, ${refused} refused`,
+    );
+    console.log(
+      `requests/s ${Math.round((orders + cancels) / elapsedS)}, p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${pct(1)} ms`,
+    );
+    console.log(
+      JSON.stringify({
+        ordersPerSec: Math.round((orders + cancels) / elapsedS),
+        placedPerSec: Math.round(orders / elapsedS),
+        p50Ms: pct(0.5),
+        p99Ms: pct(0.99),
+        clients: clientsCount,
+        refused,
+      }),
+    );
+  } finally {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Registers, logs in and funds the accounts the clients trade from. */
+async function fundedAccounts(url: string, dataDir: string): Promise<string[]> {
+  const adminToken = readAdminToken(dataDir);
+  const tokens: string[] = [];
+  for (let i = 0; i < accountsCount; i += 1) {
+    const email = `bench-${i}@example.test`;
+    const password = 'violet-Harbor-91-quasar-Lantern';
+    const client = new LockstepClient({ baseUrl: url });
+    await client.register({ email, password });
+    await client.login({ email, password, platform: 'web' });
+    await client.adminDeposit(adminToken, { email, asset: 'USDT', amount: '1000000' });
+    await client.adminDeposit(adminToken, { email, asset: 'BTC', amount: '100' });
+    tokens.push(client.credential!);
+  }
+  return tokens;
+}
+
+await main();
