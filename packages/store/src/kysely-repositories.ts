@@ -2,6 +2,7 @@ import { sql, type Selectable } from 'kysely';
 import type { AccountsTable, LoginHistoryTable, LoginThrottleTable, SessionsTable } from './schema.ts';
 import type { AccountRecord, LoginHistoryRecord, SessionRecord, ThrottleRecord } from './records.ts';
 import type { Repositories } from './repositories.ts';
+import { chunksOf } from './kysely-executor.ts';
 import type { Dialect, Executor } from './kysely-executor.ts';
 import { kyselyJournal, kyselySnapshots } from './kysely-engine-log.ts';
 import { kyselyBalances } from './kysely-balances.ts';
@@ -70,6 +71,15 @@ function toLoginHistory(row: Selectable<LoginHistoryTable>): LoginHistoryRecord 
 export function kyselyRepositories(db: Executor, dialect: Dialect): Repositories {
   // SQLite has no row locks (and needs none: its transactions run one at a time).
   const rowLocks = dialect === 'postgres';
+  const advanceSeq = async (accountId: number, count: number) => {
+    const row = await db
+      .updateTable('accounts')
+      .set({ stream_seq: sql`stream_seq + ${count}` })
+      .where('id', '=', accountId)
+      .returning(['stream_epoch', 'stream_seq'])
+      .executeTakeFirstOrThrow();
+    return { epoch: row.stream_epoch, seq: Number(row.stream_seq) };
+  };
   return {
     accounts: {
       async create(input) {
@@ -94,15 +104,8 @@ export function kyselyRepositories(db: Executor, dialect: Dialect): Repositories
         const row = await db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
         return row && toAccount(row);
       },
-      async nextSeq(accountId) {
-        const row = await db
-          .updateTable('accounts')
-          .set({ stream_seq: sql`stream_seq + 1` })
-          .where('id', '=', accountId)
-          .returning(['stream_epoch', 'stream_seq'])
-          .executeTakeFirstOrThrow();
-        return { epoch: row.stream_epoch, seq: Number(row.stream_seq) };
-      },
+      nextSeq: (accountId) => advanceSeq(accountId, 1),
+      advanceSeq,
       async lock(accountId) {
         if (!rowLocks) return;
         await db.selectFrom('accounts').select('id').where('id', '=', accountId).forUpdate().execute();
@@ -198,6 +201,16 @@ export function kyselyRepositories(db: Executor, dialect: Dialect): Repositories
             created_at: e.createdAt,
           })
           .execute();
+      },
+      async appendMany(events) {
+        const rows = events.map((e) => ({
+          account_id: e.accountId,
+          seq: e.seq,
+          type: e.type,
+          data: JSON.stringify(e.data),
+          created_at: e.createdAt,
+        }));
+        for (const chunk of chunksOf(rows, 5)) await db.insertInto('account_events').values(chunk).execute();
       },
       async listAfter(accountId, afterSeq, limit) {
         const rows = await db

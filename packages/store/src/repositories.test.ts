@@ -86,6 +86,25 @@ for (const backend of testBackends) {
       expect(await store.repos.sessions.findById(a.id, 'theirs')).toBeUndefined();
     });
 
+    it('advances the stream head by a whole batch and appends the batch in one call', async () => {
+      const a = await account();
+      expect(await store.repos.accounts.advanceSeq(a.id, 3)).toEqual({ epoch: 'e1', seq: 3 });
+      const events = [1, 2, 3].map((seq) => ({
+        accountId: a.id,
+        seq,
+        type: 't',
+        data: { seq },
+        createdAt: seq,
+      }));
+      await store.repos.events.appendMany(events);
+      expect((await store.repos.events.listAfter(a.id, 0, 10)).map((e) => e.data)).toEqual([
+        { seq: 1 },
+        { seq: 2 },
+        { seq: 3 },
+      ]);
+      expect(await store.repos.accounts.nextSeq(a.id)).toEqual({ epoch: 'e1', seq: 4 });
+    });
+
     it('appends events and lists them after a seq, in order and in pages', async () => {
       const a = await account();
       for (let seq = 1; seq <= 5; seq += 1) {

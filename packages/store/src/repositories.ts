@@ -24,6 +24,11 @@ export interface AccountRepository {
   findById(id: number): Promise<AccountRecord | undefined>;
   /** Advances the account's stream head by one and returns the new `seq`; call inside a transaction. */
   nextSeq(accountId: number): Promise<{ epoch: string; seq: number }>;
+  /**
+   * Advances the account's stream head by `count` (one statement for a whole batch of events) and
+   * returns the new head; the batch's events take the `count` numbers ending at it.
+   */
+  advanceSeq(accountId: number, count: number): Promise<{ epoch: string; seq: number }>;
   /** The stream head without advancing it. */
   streamHead(accountId: number): Promise<{ epoch: string; seq: number }>;
   /**
@@ -48,6 +53,8 @@ export interface SessionRepository {
 /** The numbered account event stream. */
 export interface EventRepository {
   append(event: StoredEvent): Promise<void>;
+  /** Appends many events in as few statements as the drivers allow. */
+  appendMany(events: readonly StoredEvent[]): Promise<void>;
   /** Events with `seq > afterSeq`, ascending, at most `limit`. */
   listAfter(accountId: number, afterSeq: number, limit: number): Promise<StoredEvent[]>;
 }

@@ -54,7 +54,7 @@ export class StoreTradingPort implements TradingStorePort {
       );
       const events = batch.outcomes.flatMap((o) => o.events);
       await this.project(repos, events, batch.at);
-      await this.stream(emit, events, batch.at);
+      this.stream(emit, events, batch.at);
     });
   }
 
@@ -108,20 +108,20 @@ export class StoreTradingPort implements TradingStorePort {
   }
 
   /** Every balance, order and trade change goes onto the account's stream, in engine order. */
-  private async stream(emit: Emit, events: readonly EngineEvent[], at: number): Promise<void> {
+  private stream(emit: Emit, events: readonly EngineEvent[], at: number): void {
     for (const event of events) {
       if (event.kind === 'balance' && !this.streamless.has(event.account)) {
-        await emit<BalanceUpdatedEvent>(event.account, 'balance.updated', {
+        emit<BalanceUpdatedEvent>(event.account, 'balance.updated', {
           balance: this.presenter.balance(event),
         });
       } else if (event.kind === 'order' && !this.streamless.has(event.account)) {
-        await emit<OrderUpdatedEvent>(event.account, 'order.updated', {
+        emit<OrderUpdatedEvent>(event.account, 'order.updated', {
           order: this.presenter.order(event, at),
         });
       } else if (event.kind === 'trade') {
         for (const side of this.presenter.tradeSides(event, at)) {
           if (this.streamless.has(side.account)) continue;
-          await emit<TradeExecutedEvent>(side.account, 'trade.executed', { trade: side.trade });
+          emit<TradeExecutedEvent>(side.account, 'trade.executed', { trade: side.trade });
         }
       }
     }

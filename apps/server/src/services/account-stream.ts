@@ -1,18 +1,24 @@
 import type { AccountEvent } from '@lockstep/protocol';
-import type { Repositories, Store } from '@lockstep/store';
-import type { EventBus } from './event-bus.ts';
+import type { Repositories, Store, StoredEvent } from '@lockstep/store';
+import type { AccountEventBatch, EventBus } from './event-bus.ts';
 
-/** Appends an event to an account's stream inside the caller's transaction. */
-export type Emit = <E extends AccountEvent>(
-  accountId: number,
-  type: E['type'],
-  data: E['data'],
-) => Promise<E>;
+/**
+ * Adds an event to an account's stream inside the caller's transaction. Events are numbered and
+ * written when the transaction's work is done, in the order they were emitted.
+ */
+export type Emit = <E extends AccountEvent>(accountId: number, type: E['type'], data: E['data']) => void;
+
+interface PendingEvent {
+  type: string;
+  data: unknown;
+}
 
 /**
  * Runs `fn` in one transaction in which every emitted event is numbered and stored with the change
  * it describes; the events are published only once the transaction has committed, so no device
- * ever sees a change that was rolled back.
+ * ever sees a change that was rolled back. Each account's events take one stream-head update and
+ * the whole batch one multi-row insert, whatever their number; accounts are updated in id order
+ * so two transactions never wait on each other in a cycle.
  */
 export async function commitWithEvents<T>(
   store: Store,
@@ -20,21 +26,35 @@ export async function commitWithEvents<T>(
   now: number,
   fn: (repos: Repositories, emit: Emit) => Promise<T>,
 ): Promise<T> {
-  const batches = new Map<number, { epoch: string; events: AccountEvent[] }>();
+  const published: AccountEventBatch[] = [];
   const result = await store.transaction(async (repos) => {
-    batches.clear();
-    const emit: Emit = async (accountId, type, data) => {
-      const { epoch, seq } = await repos.accounts.nextSeq(accountId);
-      await repos.events.append({ accountId, seq, type, data, createdAt: now });
-      const event = toAccountEvent({ seq, type, data, createdAt: now });
-      const batch = batches.get(accountId) ?? { epoch, events: [] };
-      batch.events.push(event);
-      batches.set(accountId, batch);
-      return event as never;
+    published.length = 0;
+    const pending = new Map<number, PendingEvent[]>();
+    const emit: Emit = (accountId, type, data) => {
+      const list = pending.get(accountId) ?? [];
+      list.push({ type, data });
+      pending.set(accountId, list);
     };
-    return fn(repos, emit);
+    const value = await fn(repos, emit);
+    const stored: StoredEvent[] = [];
+    for (const accountId of [...pending.keys()].sort((a, b) => a - b)) {
+      const events = pending.get(accountId)!;
+      const { epoch, seq: head } = await repos.accounts.advanceSeq(accountId, events.length);
+      const first = head - events.length + 1;
+      const batch = events.map((e, i) => ({
+        accountId,
+        seq: first + i,
+        type: e.type,
+        data: e.data,
+        createdAt: now,
+      }));
+      stored.push(...batch);
+      published.push({ accountId, epoch, events: batch.map(toAccountEvent) });
+    }
+    await repos.events.appendMany(stored);
+    return value;
   });
-  for (const [accountId, batch] of batches) bus.publish({ accountId, ...batch });
+  for (const batch of published) bus.publish(batch);
   return result;
 }
 

@@ -147,7 +147,7 @@ export class AuthService {
         now,
       );
       await repos.sessions.insert(session);
-      await emit<SessionCreatedEvent>(
+      emit<SessionCreatedEvent>(
         account.id,
         'session.created',
         sessionEventData(session, this.config.lifetimes),
@@ -265,7 +265,7 @@ export class AuthService {
     const revoked = await repos.sessions.revoke(accountId, ids, now, reason);
     for (const session of revoked) {
       this.touchedAt.delete(session.id);
-      await emit<SessionRevokedEvent>(
+      emit<SessionRevokedEvent>(
         accountId,
         'session.revoked',
         sessionEventData(session, this.config.lifetimes),
