@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import type { Database } from './schema.ts';
 import { migratedStore } from './kysely-store.ts';
 import type { Store } from './repositories.ts';
@@ -17,6 +17,30 @@ export async function openSqliteStore(file: string): Promise<Store> {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return migratedStore(db, 'sqlite');
+}
+
+/** Bound on cached statements; batched inserts of different sizes each have their own text. */
+const cachedStatementsMax = 2_000;
+
+/**
+ * Kysely prepares every query anew; preparing costs about as much as running a small statement,
+ * so statements are kept by their SQL text. Safe because queries run one at a time on this
+ * connection and none is streamed (a cached statement is never mid-iteration when reused).
+ */
+function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql) {
+      let statement = cache.get(sql);
+      if (!statement) {
+        statement = sqlite.prepare(sql);
+        if (cache.size >= cachedStatementsMax) cache.clear();
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }
