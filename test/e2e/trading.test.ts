@@ -157,6 +157,93 @@ describe.each(backends)('trading through the API (%s)', (backend) => {
     expect(server.trading.host.reader.audit().ok).toBe(true);
   });
 
+  it('one-click close cancels the open orders and sells the whole holding at market (C6)', async () => {
+    const alice = await loginDevice(server, await registerAccount(server), 'desktop');
+    const bob = await loginDevice(server, await registerAccount(server), 'web');
+    await fund(server, alice, 'BTC', 1e8);
+    await fund(server, bob, 'USDT', 100_000 * 1e8);
+    await bob.placeOrder({
+      symbol: 'BTCUSDT',
+      side: 'BUY',
+      type: 'LIMIT',
+      timeInForce: 'GTC',
+      quantity: '2',
+      price: '49000.00',
+    });
+    const resting = await alice.placeOrder({
+      symbol: 'BTCUSDT',
+      side: 'SELL',
+      type: 'LIMIT',
+      timeInForce: 'GTC',
+      quantity: '0.4',
+      price: '60000.00',
+    });
+    const closed = await alice.closePosition('BTCUSDT');
+    expect(closed.orders.find((o) => o.orderId === resting.order.orderId)?.status).toBe('CANCELED');
+    expect(closed.orders.find((o) => o.type === 'MARKET')).toMatchObject({
+      side: 'SELL',
+      status: 'FILLED',
+      executedQty: '1.00000',
+    });
+    expect(closed.fills.map((f) => f.price)).toEqual(['49000.00']);
+    const btc = (await alice.balances()).balances.find((b) => b.asset === 'BTC');
+    expect(btc).toMatchObject({ free: '0.00000000', locked: '0.00000000' });
+    expect(await codeOf(alice.closePosition('BTCUSDT'))).toBe('400 NOTHING_TO_CLOSE symbol');
+    expect(server.trading.host.reader.audit().ok).toBe(true);
+  });
+
+  it('lists order and trade history newest first, with filters and paging (C4)', async () => {
+    const alice = await loginDevice(server, await registerAccount(server), 'desktop');
+    const bob = await loginDevice(server, await registerAccount(server), 'web');
+    await fund(server, alice, 'USDT', 100_000 * 1e8);
+    await fund(server, bob, 'BTC', 1e8);
+    const ids: number[] = [];
+    for (const price of ['40000.00', '41000.00', '42000.00']) {
+      ids.push(
+        (
+          await alice.placeOrder({
+            symbol: 'BTCUSDT',
+            side: 'BUY',
+            type: 'LIMIT',
+            timeInForce: 'GTC',
+            quantity: '0.01',
+            price,
+          })
+        ).order.orderId,
+      );
+    }
+    await alice.cancelOrder('BTCUSDT', ids[0]!);
+    await bob.placeOrder({ symbol: 'BTCUSDT', side: 'SELL', type: 'MARKET', quantity: '0.01' });
+
+    const all = (await alice.orders({ symbol: 'BTCUSDT' })).orders;
+    expect(all.map((o) => o.orderId)).toEqual([ids[2], ids[1], ids[0]]);
+    expect(all.map((o) => o.status)).toEqual(['FILLED', 'NEW', 'CANCELED']);
+    expect((await alice.orders({ status: 'CANCELED' })).orders.map((o) => o.orderId)).toEqual([ids[0]]);
+    expect((await alice.orders({ limit: 1, beforeId: ids[2] })).orders.map((o) => o.orderId)).toEqual([
+      ids[1],
+    ]);
+    const trades = (await alice.myTrades({ symbol: 'BTCUSDT' })).trades;
+    expect(trades).toEqual([
+      expect.objectContaining({
+        orderId: ids[2],
+        side: 'BUY',
+        price: '42000.00',
+        qty: '0.01000',
+        isMaker: true,
+      }),
+    ]);
+    expect((await bob.myTrades()).trades.map((t) => t.side)).toEqual(['SELL']);
+    expect(await codeOf(alice.orders({ symbol: 'NOPE' }))).toBe('400 UNKNOWN_SYMBOL symbol');
+    // 1e309 coerces to Infinity, which schema range checks let through; it must still be a 400.
+    for (const path of [
+      '/v1/orders?limit=1e309',
+      '/v1/my-trades?limit=-1e309',
+      '/v1/login-history?limit=1e309',
+    ]) {
+      expect(await codeOf(alice.request('GET', path))).toBe('400 VALIDATION_FAILED querystring.limit');
+    }
+  });
+
   it('returns the same order for a retried client order id, never a second one', async () => {
     const alice = await loginDevice(server, await registerAccount(server), 'desktop');
     await fund(server, alice, 'USDT', 1_000 * 1e8);

@@ -29,7 +29,8 @@ export async function startChildServer(dataDir: string): Promise<ChildServer> {
       '--log-level',
       'error',
     ],
-    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    // The demo bot stays off so a seeded run is repeatable; the load comes from the test alone.
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOCKSTEP_DEMO_BOT: '0' } },
   );
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';

@@ -58,6 +58,8 @@ export async function startTestServer(
     logLevel: 'silent',
     registerPerIpMax: 10_000,
     loginPerIpPerMinuteMax: 10_000,
+    // The liquidity bot would trade on every market; suites that want it turn it on.
+    demoBot: false,
     ...options,
     ...storage,
     dataDir: dir,

@@ -13,6 +13,7 @@ import { resolveConfig, type ServerConfig, type ServerOptions } from './config.t
 import { createMetrics, type Metrics } from './metrics.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/errors.ts';
 import { credentialOf, sameOrigin } from './http/authentication.ts';
+import { refuseNonFiniteNumbers } from './http/finite-numbers.ts';
 import { AuthService } from './services/auth-service.ts';
 import { createMemoryBus, type EventBus } from './services/event-bus.ts';
 import { RealtimeHub } from './realtime/hub.ts';
@@ -23,6 +24,7 @@ import { marketRoutes } from './routes/market-routes.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { ensureAdminToken } from './security/admin-token.ts';
 import { TradingService } from './trading/trading-service.ts';
+import { LiquidityBot } from './trading/liquidity-bot.ts';
 import { loadBreachedPasswords } from './security/breached-passwords.ts';
 
 /** A running Lockstep server and the parts tests reach into. */
@@ -33,6 +35,8 @@ export interface LockstepServer {
   hub: RealtimeHub;
   auth: AuthService;
   trading: TradingService;
+  /** The demo liquidity bot, when `demoBot` is on. */
+  liquidityBot: LiquidityBot | undefined;
   metrics: Metrics;
   /** The base URL, once listening. */
   url: string;
@@ -56,6 +60,19 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
   const app = await buildHttp({ config, store, bus, metrics, auth, hub, trading });
   const breached = loadBreachedPasswords();
   app.log.info({ entries: breached.size, sources: breached.sourceSizes }, 'breached-password list loaded');
+  const liquidityBot = config.demoBot
+    ? new LiquidityBot({ trading, store, auth, log: app.log, intervalMs: config.demoBotIntervalMs })
+    : undefined;
+  try {
+    await liquidityBot?.start();
+  } catch (error) {
+    // Nothing is listening yet; release what was opened so a failed start leaves nothing behind.
+    hub.close();
+    await app.close();
+    await trading.close();
+    await store.close();
+    throw error;
+  }
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -67,9 +84,12 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
     hub,
     auth,
     trading,
+    liquidityBot,
     metrics,
     url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
     async close() {
+      // The bot submits to the trading host, so it stops before anything it relies on.
+      await liquidityBot?.stop();
       hub.close();
       await app.close();
       await trading.close();
@@ -108,6 +128,7 @@ async function buildHttp({ config, store, metrics, auth, hub, trading }: Parts):
     ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   installErrorHandling(app);
+  refuseNonFiniteNumbers(app);
   app.addSchema(ErrorResponse);
   await app.register(cookie);
   await app.register(helmet, { contentSecurityPolicy: false });

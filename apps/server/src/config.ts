@@ -37,6 +37,10 @@ export interface ServerConfig {
   /** Session last-active times are written at most this often, to keep requests from all writing. */
   touchIntervalMs: number;
   logLevel: string;
+  /** Run the built-in liquidity bot (F1), so a fresh server shows living order books. */
+  demoBot: boolean;
+  /** Time between the liquidity bot's ticks. */
+  demoBotIntervalMs: number;
   /** The clock every rule reads; tests inject one to test expiry without waiting. */
   now: () => number;
 }
@@ -66,6 +70,8 @@ export function resolveConfig(options: ServerOptions = {}): ServerConfig {
     wsAuthTimeoutMs: options.wsAuthTimeoutMs ?? 5_000,
     touchIntervalMs: options.touchIntervalMs ?? 60_000,
     logLevel: options.logLevel ?? 'info',
+    demoBot: options.demoBot ?? true,
+    demoBotIntervalMs: options.demoBotIntervalMs ?? 1000,
     now: options.now ?? Date.now,
   };
 }

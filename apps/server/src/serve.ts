@@ -28,6 +28,11 @@ export function addServeOptions(command: Command): Command {
     )
     .option('--trust-proxy <addresses>', 'trust X-Forwarded-For from these proxy addresses (comma-separated)')
     .option(
+      '--no-demo-bot',
+      'do not run the built-in liquidity bot on the demo markets (env LOCKSTEP_DEMO_BOT=0)',
+      process.env.LOCKSTEP_DEMO_BOT !== '0',
+    )
+    .option(
       '--log-level <level>',
       'fatal, error, warn, info, debug or trace (env LOG_LEVEL)',
       process.env.LOG_LEVEL ?? 'info',
@@ -44,6 +49,8 @@ export interface ServeFlags {
   maxDays: string;
   trustProxy?: string;
   secureCookies?: boolean;
+  /** False with --no-demo-bot or LOCKSTEP_DEMO_BOT=0. */
+  demoBot?: boolean;
   logLevel: string;
 }
 
@@ -72,6 +79,7 @@ export function serveOptionsFrom(flags: ServeFlags): ServerOptions {
     },
     trustProxy: flags.trustProxy ? flags.trustProxy.split(',').map((a) => a.trim()) : false,
     secureCookies: flags.secureCookies === true,
+    demoBot: flags.demoBot !== false,
     logLevel: flags.logLevel,
   };
 }

@@ -130,6 +130,27 @@ export class LockstepClient {
     return this.request('POST', '/v1/orders', body);
   }
 
+  /** One-click close: cancels the symbol's open orders and sells the whole base holding at market. */
+  closePosition(symbol: string): Promise<{ orders: OrderView[]; fills: MyTradeView[] }> {
+    return this.request('POST', `/v1/positions/${encodeURIComponent(symbol)}/close`);
+  }
+
+  /** Order history, newest first. */
+  orders(
+    query: { symbol?: string; status?: OrderView['status']; beforeId?: number; limit?: number } = {},
+  ): Promise<{
+    orders: OrderView[];
+  }> {
+    return this.request('GET', `/v1/orders${queryString(query)}`);
+  }
+
+  /** The account's fills, newest first. */
+  myTrades(query: { symbol?: string; startTime?: number; endTime?: number; limit?: number } = {}): Promise<{
+    trades: MyTradeView[];
+  }> {
+    return this.request('GET', `/v1/my-trades${queryString(query)}`);
+  }
+
   /** One order in its latest state. */
   getOrder(symbol: string, orderId: number): Promise<{ order: OrderView }> {
     return this.request('GET', `/v1/orders/${encodeURIComponent(symbol)}/${orderId}`);

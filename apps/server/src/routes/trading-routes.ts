@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { BalanceView, MyTradeView, OrderView, PlaceOrderBody } from '@lockstep/protocol';
+import { BalanceView, MyTradeView, OrderView, PlaceOrderBody, orderStatuses } from '@lockstep/protocol';
 import type { RouteDeps } from './deps.ts';
 import { principalOf, requireSession } from '../http/authentication.ts';
 import type { TradingService } from '../trading/trading-service.ts';
@@ -107,6 +107,85 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<RouteDeps & { trading: Tra
     },
     async (request) => ({
       orders: await trading.openOrders(principalOf(request).account.id, request.query.symbol),
+    }),
+  );
+
+  app.post(
+    '/v1/positions/:symbol/close',
+    {
+      schema: {
+        tags: ['trading'],
+        summary:
+          'One-click close: cancel open orders on the symbol and sell the whole base holding at market',
+        security,
+        params: Type.Object({ symbol: SymbolParam }),
+        response: {
+          200: Type.Object({ orders: Type.Array(OrderView), fills: Type.Array(MyTradeView) }),
+          ...errors,
+        },
+      },
+    },
+    async (request) =>
+      trading.closePosition(principalOf(request).account.id, request.params.symbol, config.now()),
+  );
+
+  app.get(
+    '/v1/orders',
+    {
+      schema: {
+        tags: ['trading'],
+        summary: 'Order history, newest first (all statuses unless one is given)',
+        security,
+        querystring: Type.Object(
+          {
+            symbol: Type.Optional(SymbolParam),
+            status: Type.Optional(
+              Type.Unsafe<(typeof orderStatuses)[number]>(Type.String({ enum: [...orderStatuses] })),
+            ),
+            beforeId: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ orders: Type.Array(OrderView) }), ...errors },
+      },
+    },
+    async (request) => ({
+      orders: await trading.orderHistory(principalOf(request).account.id, {
+        symbol: request.query.symbol,
+        status: request.query.status,
+        beforeId: request.query.beforeId,
+        limit: request.query.limit ?? 100,
+      }),
+    }),
+  );
+
+  app.get(
+    '/v1/my-trades',
+    {
+      schema: {
+        tags: ['trading'],
+        summary: "The account's fills, newest first",
+        security,
+        querystring: Type.Object(
+          {
+            symbol: Type.Optional(SymbolParam),
+            startTime: Type.Optional(Type.Integer({ minimum: 0, maximum: 8.64e15 })),
+            endTime: Type.Optional(Type.Integer({ minimum: 0, maximum: 8.64e15 })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ trades: Type.Array(MyTradeView) }), ...errors },
+      },
+    },
+    async (request) => ({
+      trades: await trading.tradeHistory(principalOf(request).account.id, {
+        symbol: request.query.symbol,
+        startTime: request.query.startTime,
+        endTime: request.query.endTime,
+        limit: request.query.limit ?? 100,
+      }),
     }),
   );
 

@@ -1,4 +1,4 @@
-import type { Command } from '@lockstep/engine';
+import type { Command, TradeEvent } from '@lockstep/engine';
 import {
   LockstepError,
   type BalanceView,
@@ -6,7 +6,7 @@ import {
   type OrderView,
   type PlaceOrderBody,
 } from '@lockstep/protocol';
-import type { OrderRecord, Store } from '@lockstep/store';
+import type { OrderPageQuery, OrderRecord, Store, TradePageQuery } from '@lockstep/store';
 import { QueueRefusal } from '../engine-host/group-commit-queue.ts';
 import { TradingHost, type CommandOutcome } from '../engine-host/trading-host.ts';
 import { StoreTradingPort } from '../engine-host/store-port.ts';
@@ -83,6 +83,63 @@ export class TradingService {
     return outcome.events.flatMap((e) =>
       e.kind === 'order' && e.account === account ? [this.presenter.order(e, at)] : [],
     );
+  }
+
+  /**
+   * One-click close (C6): cancels the account's open orders on the symbol and sells its whole
+   * free holding of the base asset at market, in one engine command.
+   */
+  async closePosition(
+    account: number,
+    symbol: string,
+    at: number,
+  ): Promise<{ orders: OrderView[]; fills: MyTradeView[] }> {
+    const outcome = await this.submit({ kind: 'close', account, market: this.marketIndex(symbol) });
+    if (outcome.result !== 'OK') throw engineRejection(outcome.code, 'symbol');
+    const orders = new Map<number, OrderView>();
+    const fills: MyTradeView[] = [];
+    for (const event of outcome.events) {
+      if (event.kind === 'order' && event.account === account)
+        orders.set(event.orderId, this.presenter.order(event, at));
+      if (event.kind === 'trade') {
+        for (const side of this.presenter.tradeSides(event, at))
+          if (side.account === account) fills.push(side.trade);
+      }
+    }
+    return { orders: [...orders.values()], fills };
+  }
+
+  /** The account's orders, newest first, from the store (C4). */
+  async orderHistory(account: number, query: OrderPageQuery): Promise<OrderView[]> {
+    if (query.symbol !== undefined) this.marketIndex(query.symbol);
+    return (await this.store.repos.orders.page(account, query)).map((o) => this.orderView(o));
+  }
+
+  /** The account's fills, newest first, from the store (C4). */
+  async tradeHistory(account: number, query: TradePageQuery): Promise<MyTradeView[]> {
+    if (query.symbol !== undefined) this.marketIndex(query.symbol);
+    const rows = await this.store.repos.trades.page(account, query);
+    return rows.flatMap((t) => {
+      const event: TradeEvent = {
+        kind: 'trade',
+        market: this.marketIndex(t.symbol),
+        tradeId: t.id,
+        price: t.price,
+        quantity: t.quantity,
+        quoteQty: t.quoteQty,
+        buyerOrderId: t.buyerOrderId,
+        sellerOrderId: t.sellerOrderId,
+        buyerAccount: t.buyerAccountId,
+        sellerAccount: t.sellerAccountId,
+        buyerIsMaker: t.makerSide === 'BUY',
+        buyerFee: t.buyerFee,
+        sellerFee: t.sellerFee,
+      };
+      // A self-trade is both sides of one account; it shows as two fills, as on Binance.
+      return this.presenter
+        .tradeSides(event, t.createdAt)
+        .flatMap((s) => (s.account === account ? [s.trade] : []));
+    });
   }
 
   async balances(account: number): Promise<BalanceView[]> {
