@@ -12,7 +12,7 @@ import {
   type Engine,
 } from '@lockstep/engine';
 import { accountsTotal, fundedEngine, midTicks } from './market-setup.ts';
-import { mulberry32 } from './prng.ts';
+import { mulberry32 } from '@lockstep/engine';
 
 /** One command in both engines' vocabularies, built before timing starts. */
 export interface WorkloadCommand {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LockstepClient } from '@lockstep/sdk';
 import { readAdminToken } from '@lockstep/server';
-import { seededRandom, startChildServer } from '../../test/support/child-server.ts';
+import { mulberry32 as seededRandom } from '@lockstep/engine';
+import { startChildServer } from '../../test/support/child-server.ts';
 
 /**
  * `npm run bench:orders`: the real server as a separate process, on durable SQLite (WAL,

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LockstepApiError, LockstepClient } from '@lockstep/sdk';
 import { auditStore, readAdminToken } from '@lockstep/server';
-import { seededRandom, startChildServer, type ChildServer } from '../support/child-server.ts';
+import { mulberry32 as seededRandom } from '@lockstep/engine';
+import { startChildServer, type ChildServer } from '../support/child-server.ts';
 import { strongPassword, uniqueEmail } from '../support/server.ts';
 
 const seed = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);

@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LockstepApiError, type LockstepClient } from '@lockstep/sdk';
 import {
   ManualClock,
   backends,
@@ -9,37 +8,10 @@ import {
   startTestServer,
   type TestServer,
 } from '../support/server.ts';
+import { codeOf, fund } from '../support/trading.ts';
 
 const minute = 60_000;
 const t0 = Date.UTC(2026, 0, 1);
-
-/** Credits a confirmed deposit straight through the engine host, as the simulated chain will. */
-async function fund(
-  server: TestServer,
-  client: LockstepClient,
-  asset: string,
-  amount: number,
-): Promise<void> {
-  const account = (await client.me()).account.id;
-  const outcome = await server.trading.submit({
-    kind: 'deposit',
-    account,
-    asset: server.trading.host.reader.assetId(asset)!,
-    amount,
-    txId: `tx-${account}-${asset}`,
-  });
-  expect(outcome.result).toBe('OK');
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  return error instanceof LockstepApiError
-    ? `${error.status} ${error.code} ${error.field ?? ''}`.trim()
-    : 'accepted';
-}
 
 describe.each(backends)('public market data (%s)', (backend) => {
   let server: TestServer;

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AccountEvent } from '@lockstep/protocol';
-import { LockstepApiError, type LockstepClient } from '@lockstep/sdk';
 import {
   backends,
   loginDevice,
@@ -8,35 +7,7 @@ import {
   startTestServer,
   type TestServer,
 } from '../support/server.ts';
-
-/** Credits a confirmed deposit straight through the engine host, as the simulated chain will. */
-async function fund(
-  server: TestServer,
-  client: LockstepClient,
-  asset: string,
-  amount: number,
-): Promise<void> {
-  const account = (await client.me()).account.id;
-  const index = server.trading.host.reader.assetId(asset)!;
-  const outcome = await server.trading.submit({
-    kind: 'deposit',
-    account,
-    asset: index,
-    amount,
-    txId: `tx-${account}-${asset}`,
-  });
-  expect(outcome.result).toBe('OK');
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  return error instanceof LockstepApiError
-    ? `${error.status} ${error.code} ${error.field ?? ''}`.trim()
-    : 'accepted';
-}
+import { codeOf, fund } from '../support/trading.ts';
 
 describe.each(backends)('trading through the API (%s)', (backend) => {
   let server: TestServer;

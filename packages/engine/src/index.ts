@@ -11,3 +11,4 @@ export { hashSnapshot } from './state-hash.ts';
 export { feeOf } from './fee.ts';
 export { Market, MarketConfigError, feeRatePpmMax, type AssetConfig, type MarketConfig } from './market.ts';
 export { defaultEngineOptions, type EngineOptions, type OpenWithdrawal } from './core.ts';
+export { mulberry32 } from './prng.ts';

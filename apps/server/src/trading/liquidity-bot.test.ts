@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { backends, startTestServer, type TestServer } from '../../../../test/support/server.ts';
 import { resolveConfig } from '../config.ts';
 import { serveOptionsFrom, type ServeFlags } from '../serve.ts';
-import { liquidityBotEmail, liquidityBotFunding, mulberry32, type LiquidityBot } from './liquidity-bot.ts';
+import { mulberry32 } from '@lockstep/engine';
+import { liquidityBotEmail, liquidityBotFunding, type LiquidityBot } from './liquidity-bot.ts';
 
 const symbols = ['BTCUSDT', 'ETHUSDT', 'ETHBTC'] as const;
 

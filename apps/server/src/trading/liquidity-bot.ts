@@ -12,6 +12,7 @@ import {
   type Market,
   type OrderSnapshot,
   type ResultName,
+  mulberry32,
 } from '@lockstep/engine';
 import { LockstepError } from '@lockstep/protocol';
 import type { Store } from '@lockstep/store';
@@ -70,18 +71,6 @@ const meanReversion = 0.002;
 const takerChance = 0.4;
 /** Chance per side per tick of replacing one resting order, so the book keeps changing when the mid is calm. */
 const refreshChance = 0.2;
-
-/** mulberry32: a tiny seeded PRNG returning floats in [0, 1). Good enough for a demo, never for secrets. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One market the bot quotes: its engine index and the mid it walks (in ticks, fractional). */
 interface Quote {

@@ -1,6 +1,6 @@
 /**
- * Mulberry32: a tiny seeded PRNG, so the workload is the same on every run and machine.
- * Returns floats in [0, 1).
+ * Mulberry32: a tiny seeded PRNG returning floats in [0, 1), for simulations, workloads and the
+ * demo bot, so a run can be repeated from its seed. Never for secrets: those come from node:crypto.
  */
 export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
