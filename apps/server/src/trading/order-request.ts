@@ -4,6 +4,7 @@ import {
   parseMultiple,
   parseUnits,
   placeOrder,
+  resultCatalogue,
   resultName,
   sideNames,
   stpModeNames,
@@ -49,7 +50,8 @@ const apiCodeOf: Partial<Record<ResultName, ErrorCode>> = {
 export function engineRejection(code: number, field?: string, summary?: string): LockstepError {
   const name = resultName(code);
   const apiCode = apiCodeOf[name] ?? 'VALIDATION_FAILED';
-  const what = summary ?? name.toLowerCase().replace(/_/g, ' ');
+  // The engine's own sentence for the rejection, without its full stop, reads well after the field.
+  const what = summary ?? resultCatalogue[name].summary.replace(/\.$/, '');
   const message = field ? `${field}: ${what}` : what;
   return new LockstepError(apiCode, message, field ? { field } : {});
 }
