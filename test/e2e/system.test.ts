@@ -81,6 +81,16 @@ describe('operations endpoints (F3) and the API description', () => {
         'GET /v1/markets/{symbol}/ticker',
         'GET /v1/markets/{symbol}/klines',
         'GET /v1/tickers',
+        'GET /v1/deposit-address',
+        'GET /v1/deposits',
+        'POST /v1/withdrawals',
+        'GET /v1/withdrawals',
+        'DELETE /v1/withdrawals/{id}',
+        'POST /v1/admin/chain/deposits',
+        'POST /v1/admin/chain/deposits/{txId}/confirm',
+        'POST /v1/admin/withdrawals/{id}/process',
+        'POST /v1/admin/withdrawals/{id}/complete',
+        'POST /v1/admin/withdrawals/{id}/fail',
       ].sort(),
     );
   });

@@ -22,6 +22,8 @@ import { sessionRoutes } from './routes/session-routes.ts';
 import { tradingRoutes } from './routes/trading-routes.ts';
 import { marketRoutes } from './routes/market-routes.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
+import { chainAdminRoutes, walletRoutes } from './routes/wallet-routes.ts';
+import { WalletService } from './trading/wallet-service.ts';
 import { ensureAdminToken } from './security/admin-token.ts';
 import { TradingService } from './trading/trading-service.ts';
 import { LiquidityBot } from './trading/liquidity-bot.ts';
@@ -57,13 +59,17 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
   const auth = new AuthService(store, bus, config);
   const hub = new RealtimeHub(auth, store, bus, config, metrics.hub);
   const trading = await TradingService.start(store, bus, config.now);
-  const app = await buildHttp({ config, store, bus, metrics, auth, hub, trading });
+  hub.attachMarketFeed(trading.feed, trading.symbols());
+  const wallet = new WalletService(store, bus, trading, config.now);
+  const app = await buildHttp({ config, store, bus, metrics, auth, hub, trading, wallet });
   const breached = loadBreachedPasswords();
   app.log.info({ entries: breached.size, sources: breached.sourceSizes }, 'breached-password list loaded');
   const liquidityBot = config.demoBot
     ? new LiquidityBot({ trading, store, auth, log: app.log, intervalMs: config.demoBotIntervalMs })
     : undefined;
   try {
+    // Credits confirmed deposits and settles withdrawals a stop interrupted, before serving.
+    await wallet.resume();
     await liquidityBot?.start();
   } catch (error) {
     // Nothing is listening yet; release what was opened so a failed start leaves nothing behind.
@@ -106,9 +112,18 @@ interface Parts {
   auth: AuthService;
   hub: RealtimeHub;
   trading: TradingService;
+  wallet: WalletService;
 }
 
-async function buildHttp({ config, store, metrics, auth, hub, trading }: Parts): Promise<FastifyInstance> {
+async function buildHttp({
+  config,
+  store,
+  metrics,
+  auth,
+  hub,
+  trading,
+  wallet,
+}: Parts): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: config.logLevel,
@@ -151,6 +166,8 @@ async function buildHttp({ config, store, metrics, auth, hub, trading }: Parts):
   await app.register(marketRoutes, { auth, config, metrics, store, hub, trading });
   const adminTokenHash = ensureAdminToken(config.dataDir);
   await app.register(adminRoutes, { auth, config, metrics, store, hub, trading, adminTokenHash });
+  await app.register(walletRoutes, { auth, config, metrics, store, hub, wallet });
+  await app.register(chainAdminRoutes, { auth, config, metrics, store, hub, wallet, adminTokenHash });
   registerSystemRoutes(app, store, metrics);
   attachWebSocket(app, hub);
   return app;

@@ -1,5 +1,6 @@
 import type { RevokeReason, SessionView } from './schemas.ts';
 import type { BalanceView, MyTradeView, OrderView } from './trading.ts';
+import type { DepositView, WithdrawalView } from './wallet.ts';
 
 /**
  * The account event stream. Every change to an account is appended with the next `seq` of that
@@ -32,13 +33,50 @@ export type OrderUpdatedEvent = AccountEventBase<'order.updated', { order: Order
 /** A fill of one of the account's orders. */
 export type TradeExecutedEvent = AccountEventBase<'trade.executed', { trade: MyTradeView }>;
 
+/** A deposit after a change (seen, more confirmations, credited): its full state. */
+export type DepositUpdatedEvent = AccountEventBase<'deposit.updated', { deposit: DepositView }>;
+/** A withdrawal after a change of status: its full state. */
+export type WithdrawalUpdatedEvent = AccountEventBase<'withdrawal.updated', { withdrawal: WithdrawalView }>;
+
 /** Every kind of event on the account stream. */
 export type AccountEvent =
-  SessionCreatedEvent | SessionRevokedEvent | BalanceUpdatedEvent | OrderUpdatedEvent | TradeExecutedEvent;
+  | SessionCreatedEvent
+  | SessionRevokedEvent
+  | BalanceUpdatedEvent
+  | OrderUpdatedEvent
+  | TradeExecutedEvent
+  | DepositUpdatedEvent
+  | WithdrawalUpdatedEvent;
 export type AccountEventType = AccountEvent['type'];
+
+/** A depth diff of one engine update: absolute quantities per changed level, "0" removes the level. */
+export interface DepthDiffMessage {
+  type: 'depth';
+  symbol: string;
+  /** First and last update id in this message (Binance's U and u); diffs of one symbol chain u + 1 = next U. */
+  U: number;
+  u: number;
+  bids: Array<[price: string, quantity: string]>;
+  asks: Array<[price: string, quantity: string]>;
+}
+
+/** One public trade. */
+export interface TradeMessage {
+  type: 'trade';
+  symbol: string;
+  id: number;
+  price: string;
+  qty: string;
+  quoteQty: string;
+  time: number;
+  isBuyerMaker: boolean;
+}
 
 /** Messages the server sends on `/v1/ws`. */
 export type ServerMessage =
+  | DepthDiffMessage
+  | TradeMessage
+  | { type: 'market.subscribed'; symbols: string[] }
   | { type: 'hello'; accountId: number; sessionId: string; epoch: string; seq: number }
   | { type: 'event'; epoch: string; event: AccountEvent }
   | { type: 'replayed'; epoch: string; seq: number }
@@ -49,7 +87,10 @@ export type ServerMessage =
 
 /** Messages a device sends on `/v1/ws`. */
 export type ClientMessage =
-  { type: 'auth'; token: string } | { type: 'subscribe'; epoch?: string; since: number } | { type: 'ping' };
+  | { type: 'auth'; token: string }
+  | { type: 'subscribe'; epoch?: string; since: number }
+  | { type: 'market.subscribe'; symbols: string[] }
+  | { type: 'ping' };
 
 /** WebSocket close codes the server uses (4000-4999 is the application range). */
 export const wsCloseCodes = {

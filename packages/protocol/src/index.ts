@@ -3,3 +3,4 @@ export * from './schemas.ts';
 export * from './events.ts';
 export * from './trading.ts';
 export * from './market-data.ts';
+export * from './wallet.ts';

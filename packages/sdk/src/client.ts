@@ -18,6 +18,11 @@ import type {
   RegisterBody,
   RevokeResult,
   SessionList,
+  ChainDepositBody,
+  DepositAddressView,
+  DepositView,
+  WithdrawalView,
+  WithdrawBody,
 } from '@lockstep/protocol';
 import { LockstepApiError } from './api-error.ts';
 import { AccountConnection, type ConnectOptions, type WebSocketConstructor } from './connection.ts';
@@ -187,6 +192,65 @@ export class LockstepClient {
   /** The market's last `limit` trades, oldest first (public; default 500, at most 1000). */
   recentTrades(symbol: string, limit?: number): Promise<{ trades: PublicTradeView[] }> {
     return this.request('GET', `${marketPath(symbol)}/trades${queryString({ limit })}`);
+  }
+
+  /** The account's deposit address for an asset (made on first use, then stable). */
+  depositAddress(asset: string): Promise<DepositAddressView> {
+    return this.request('GET', `/v1/deposit-address${queryString({ asset })}`);
+  }
+
+  /** The account's deposits, newest first. */
+  deposits(query: { asset?: string; beforeId?: number; limit?: number } = {}): Promise<{
+    deposits: DepositView[];
+  }> {
+    return this.request('GET', `/v1/deposits${queryString({ ...query })}`);
+  }
+
+  /** Requests a withdrawal; amount plus the asset's fee stay locked while it is pending. */
+  withdraw(body: WithdrawBody): Promise<{ withdrawal: WithdrawalView }> {
+    return this.request('POST', '/v1/withdrawals', body);
+  }
+
+  /** The account's withdrawals, newest first. */
+  withdrawals(
+    query: { asset?: string; status?: WithdrawalView['status']; beforeId?: number; limit?: number } = {},
+  ): Promise<{ withdrawals: WithdrawalView[] }> {
+    return this.request('GET', `/v1/withdrawals${queryString({ ...query })}`);
+  }
+
+  /** Cancels a withdrawal while it is pending. */
+  cancelWithdrawal(id: number): Promise<{ withdrawal: WithdrawalView }> {
+    return this.request('DELETE', `/v1/withdrawals/${id}`);
+  }
+
+  /** The simulated chain saw a transfer (operators only; idempotent per txId). */
+  adminChainDeposit(adminToken: string, body: ChainDepositBody): Promise<{ deposit: DepositView }> {
+    return this.request('POST', '/v1/admin/chain/deposits', body, { 'x-lockstep-admin-token': adminToken });
+  }
+
+  /** Raises a simulated deposit's confirmations (operators only). */
+  adminConfirmDeposit(
+    adminToken: string,
+    txId: string,
+    confirmations: number,
+  ): Promise<{ deposit: DepositView }> {
+    return this.request(
+      'POST',
+      `/v1/admin/chain/deposits/${encodeURIComponent(txId)}/confirm`,
+      { confirmations },
+      { 'x-lockstep-admin-token': adminToken },
+    );
+  }
+
+  /** Moves a withdrawal on as the processor of the embedded setup (operators only). */
+  adminWithdrawalStep(
+    adminToken: string,
+    id: number,
+    step: 'process' | 'complete' | 'fail',
+  ): Promise<{ withdrawal: WithdrawalView }> {
+    return this.request('POST', `/v1/admin/withdrawals/${id}/${step}`, undefined, {
+      'x-lockstep-admin-token': adminToken,
+    });
   }
 
   /** Rolling 24h statistics of one market (public). */

@@ -1,4 +1,10 @@
-import type { AccountEvent, ClientMessage, ServerMessage } from '@lockstep/protocol';
+import type {
+  AccountEvent,
+  ClientMessage,
+  DepthDiffMessage,
+  ServerMessage,
+  TradeMessage,
+} from '@lockstep/protocol';
 
 /** The part of the WebSocket API the SDK uses; the browser's and the `ws` package's both fit. */
 export interface WebSocketLike {
@@ -29,6 +35,9 @@ interface ConnectionEvents {
   revoked: Extract<ServerMessage, { type: 'revoked' }>;
   error: Extract<ServerMessage, { type: 'error' }>;
   close: { code: number; reason: string };
+  depth: DepthDiffMessage;
+  trade: TradeMessage;
+  'market.subscribed': Extract<ServerMessage, { type: 'market.subscribed' }>;
 }
 
 /**
@@ -43,6 +52,8 @@ export class AccountConnection {
   lastSeq = 0;
   epoch: string | undefined;
   closed = false;
+  /** Resolves once the socket is open (messages sent before then are dropped). */
+  readonly opened: Promise<void>;
 
   constructor(
     WebSocketImpl: WebSocketConstructor,
@@ -53,8 +64,11 @@ export class AccountConnection {
     this.ws = new WebSocketImpl(url);
     this.lastSeq = options.since ?? 0;
     this.epoch = options.epoch;
+    let markOpen: () => void = () => undefined;
+    this.opened = new Promise((resolve) => (markOpen = resolve));
     this.ws.addEventListener('open', () => {
       if (token) this.send({ type: 'auth', token });
+      markOpen();
     });
     this.ws.addEventListener('message', (event) => this.onMessage(event.data, options));
     this.ws.addEventListener('close', (event) => {
@@ -83,6 +97,11 @@ export class AccountConnection {
         resolve(value);
       });
     });
+  }
+
+  /** Follows public depth diffs and trades of these symbols (no login needed); answered by `market.subscribed`. */
+  subscribeMarkets(symbols: string[]): void {
+    this.send({ type: 'market.subscribe', symbols });
   }
 
   /** Asks the server for the stream head; the answer arrives as a `heartbeat`. */
@@ -132,6 +151,15 @@ export class AccountConnection {
         break;
       case 'error':
         this.emit('error', message);
+        break;
+      case 'depth':
+        this.emit('depth', message);
+        break;
+      case 'trade':
+        this.emit('trade', message);
+        break;
+      case 'market.subscribed':
+        this.emit('market.subscribed', message);
         break;
     }
   }

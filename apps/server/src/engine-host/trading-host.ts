@@ -57,6 +57,8 @@ export interface TradingHostOptions {
   /** A snapshot is written after this many journal entries, so a restart replays at most that many. */
   snapshotEveryEntries: number;
   now: () => number;
+  /** Called after each batch is durable, before its commands are answered (public market data). */
+  onCommitted?: (batch: CommittedBatch) => void;
 }
 
 /**
@@ -133,8 +135,9 @@ export class TradingHost {
     const startSeq = this.journalSeq;
     const outcomes = commands.map((command) => this.run(command));
     const entries = outcomes.map((outcome, i) => ({ seq: outcome.journalSeq, command: commands[i]! }));
+    const batch = { entries, outcomes, at: this.options.now() };
     try {
-      await this.port.commit({ entries, outcomes, at: this.options.now() });
+      await this.port.commit(batch);
     } catch (error) {
       // The engine ran commands the store does not have; rebuild it before the next batch.
       this.diverged = true;
@@ -146,6 +149,8 @@ export class TradingHost {
       await this.port.saveSnapshot(seq, this.engine.exportState());
       this.snapshotSeq = seq;
     }
+    // Public market data goes out only for what is durable, like the account streams.
+    this.options.onCommitted?.(batch);
     return outcomes;
   }
 

@@ -15,6 +15,7 @@ import type { ServerConfig } from '../config.ts';
 import type { AccountEventBatch, EventBus } from '../services/event-bus.ts';
 import { toAccountEvent } from '../services/account-stream.ts';
 import type { AuthService, Principal } from '../services/auth-service.ts';
+import type { MarketFeed } from '../trading/market-feed.ts';
 import { sessionExpiresAt } from '../domain/session-policy.ts';
 
 /** Bounds that keep one account or one socket from taking the server's memory. */
@@ -23,6 +24,7 @@ const messageBytesMax = 4096;
 /** A device further behind than this gets "reset" and reloads a snapshot instead of a replay. */
 const replayEventsMax = 5000;
 const replayPageSize = 500;
+const marketsPerConnectionMax = 50;
 
 /** The text of a frame, whichever buffer shape ws delivered it in. */
 function rawText(data: RawData): string {
@@ -33,6 +35,8 @@ function rawText(data: RawData): string {
 
 interface Connection {
   ws: WebSocket;
+  /** Public market symbols this connection follows; no login needed for those. */
+  markets: Set<string>;
   /** Set once, when an `auth` (or the handshake credential) is first tried; later ones are refused. */
   authStarted: boolean;
   principal: Principal | null;
@@ -60,6 +64,9 @@ export class RealtimeHub {
   private readonly bySession = new Map<string, Set<Connection>>();
   private readonly byAccount = new Map<number, Set<Connection>>();
   private readonly heads = new Map<number, { epoch: string; seq: number }>();
+  private readonly bySymbol = new Map<string, Set<Connection>>();
+  private readonly marketSymbols = new Set<string>();
+  private unsubscribeFeed: () => void = () => undefined;
   private readonly unsubscribe: () => void;
   private readonly heartbeat: NodeJS.Timeout;
 
@@ -85,6 +92,7 @@ export class RealtimeHub {
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       const conn: Connection = {
         ws,
+        markets: new Set(),
         authStarted: false,
         principal: null,
         subscribed: false,
@@ -105,7 +113,10 @@ export class RealtimeHub {
         void this.authenticate(conn, token);
       } else {
         const timer = setTimeout(() => {
-          if (!conn.principal) ws.close(wsCloseCodes.unauthenticated, 'authentication timed out');
+          // A public market-data connection needs no login; any other must log in in time.
+          if (!conn.principal && conn.markets.size === 0) {
+            ws.close(wsCloseCodes.unauthenticated, 'authentication timed out');
+          }
         }, this.config.wsAuthTimeoutMs);
         timer.unref();
       }
@@ -116,6 +127,7 @@ export class RealtimeHub {
   close(): void {
     clearInterval(this.heartbeat);
     this.unsubscribe();
+    this.unsubscribeFeed();
     for (const ws of this.wss.clients) ws.close(wsCloseCodes.shuttingDown, 'server shutting down');
     this.wss.close();
   }
@@ -193,6 +205,8 @@ export class RealtimeHub {
         message.since,
         typeof message.epoch === 'string' ? message.epoch : undefined,
       );
+    } else if (message.type === 'market.subscribe' && Array.isArray(message.symbols)) {
+      this.subscribeMarkets(conn, message.symbols);
     } else if (message.type === 'ping') {
       const head = conn.principal ? await this.head(conn.principal.account.id) : { epoch: '', seq: 0 };
       this.send(conn, { type: 'heartbeat', epoch: head.epoch, seq: head.seq });
@@ -277,8 +291,34 @@ export class RealtimeHub {
     }
   }
 
+  /** Follows public depth diffs and trades of the given symbols (at most `marketsPerConnectionMax`). */
+  private subscribeMarkets(conn: Connection, symbols: unknown[]): void {
+    const valid = symbols.filter((s): s is string => typeof s === 'string' && this.marketSymbols.has(s));
+    if (valid.length !== symbols.length || conn.markets.size + valid.length > marketsPerConnectionMax) {
+      this.send(conn, { type: 'error', code: 'UNKNOWN_SYMBOL', message: 'symbols must be known markets' });
+      return;
+    }
+    for (const symbol of valid) {
+      conn.markets.add(symbol);
+      const followers = this.bySymbol.get(symbol) ?? new Set<Connection>();
+      followers.add(conn);
+      this.bySymbol.set(symbol, followers);
+    }
+    this.send(conn, { type: 'market.subscribed', symbols: [...conn.markets] });
+  }
+
+  /** Starts relaying a market feed to the connections that follow its symbols. */
+  attachMarketFeed(feed: MarketFeed, symbols: readonly string[]): void {
+    for (const symbol of symbols) this.marketSymbols.add(symbol);
+    this.unsubscribeFeed = feed.subscribe((message) => {
+      for (const conn of this.bySymbol.get(message.symbol) ?? []) this.send(conn, message);
+    });
+  }
+
   private detach(conn: Connection): void {
     conn.subscribed = false;
+    for (const symbol of conn.markets) this.bySymbol.get(symbol)?.delete(conn);
+    conn.markets.clear();
     if (!conn.principal) return;
     const { session, account } = conn.principal;
     const sessionConns = this.bySession.get(session.id);

@@ -19,6 +19,11 @@ export class TradingPresenter {
     return this.asset(asset).code;
   }
 
+  /** The index of a market's quote asset. */
+  quoteAsset(market: number): number {
+    return this.market(market).quote;
+  }
+
   symbol(market: number): string {
     return this.market(market).symbol;
   }

@@ -14,6 +14,7 @@ import type { EventBus } from '../services/event-bus.ts';
 import { demoAssets, demoLayout, demoMarkets } from './demo-markets.ts';
 import { engineRejection, placeOrderCommand } from './order-request.ts';
 import { TradingPresenter } from './presenters.ts';
+import { MarketFeed } from './market-feed.ts';
 
 /** The account that collects fees; no user account has id 0. */
 export const feeAccountId = 0;
@@ -33,10 +34,13 @@ export class TradingService {
     readonly host: TradingHost,
     private readonly store: Store,
     readonly presenter: TradingPresenter,
+    /** Public depth diffs and trades, as batches become durable. */
+    readonly feed: MarketFeed,
   ) {}
 
   static async start(store: Store, bus: EventBus, now: () => number): Promise<TradingService> {
     const presenter = new TradingPresenter(demoLayout(feeAccountId));
+    const feed = new MarketFeed(presenter);
     const port = new StoreTradingPort(store, bus, presenter, new Set([feeAccountId]));
     const host = await TradingHost.start(port, {
       assets: demoAssets,
@@ -45,8 +49,9 @@ export class TradingService {
       queue: { batchSizeMax: 512, queueLengthMax: 50_000 },
       snapshotEveryEntries: 50_000,
       now,
+      onCommitted: (batch) => feed.publish(batch),
     });
-    return new TradingService(host, store, presenter);
+    return new TradingService(host, store, presenter, feed);
   }
 
   /** Submits a command, turning a full queue into ENGINE_BUSY. */
@@ -167,6 +172,11 @@ export class TradingService {
       throw new LockstepError('UNKNOWN_ORDER', `no order ${orderId} on ${symbol}`, { field: 'orderId' });
     }
     return this.orderView(order);
+  }
+
+  /** Every configured market symbol. */
+  symbols(): string[] {
+    return this.host.reader.exportState().markets.map((m) => m.config.symbol);
   }
 
   marketIndex(symbol: string): number {

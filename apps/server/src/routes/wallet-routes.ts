@@ -1,0 +1,212 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import {
+  ChainDepositBody,
+  DepositAddressView,
+  DepositView,
+  LockstepError,
+  WithdrawalView,
+  WithdrawBody,
+  withdrawalStatuses,
+} from '@lockstep/protocol';
+import type { RouteDeps } from './deps.ts';
+import { adminTokenHeader } from './admin-routes.ts';
+import { principalOf, requireSession } from '../http/authentication.ts';
+import { adminTokenMatches } from '../security/admin-token.ts';
+import type { WalletService } from '../trading/wallet-service.ts';
+
+const errors = {
+  400: { $ref: 'Error#' },
+  401: { $ref: 'Error#' },
+  403: { $ref: 'Error#' },
+  404: { $ref: 'Error#' },
+  409: { $ref: 'Error#' },
+  429: { $ref: 'Error#' },
+};
+const AssetParam = Type.String({ pattern: '^[A-Z0-9]{2,10}$' });
+const IdParam = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
+const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 }));
+const BeforeId = Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }));
+const security: Array<Record<string, string[]>> = [{ bearer: [] }, { cookie: [] }];
+
+/** Deposit addresses, deposits and withdrawals of the logged-in account (D1, D2). */
+export const walletRoutes: FastifyPluginAsyncTypebox<RouteDeps & { wallet: WalletService }> = async (
+  app,
+  { auth, wallet },
+  // eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract.
+) => {
+  app.addHook('onRequest', requireSession(auth));
+
+  app.get(
+    '/v1/deposit-address',
+    {
+      schema: {
+        tags: ['wallet'],
+        summary: "The account's deposit address for an asset",
+        security,
+        querystring: Type.Object({ asset: AssetParam }, { additionalProperties: false }),
+        response: { 200: DepositAddressView, ...errors },
+      },
+    },
+    async (request) => wallet.depositAddress(principalOf(request).account.id, request.query.asset),
+  );
+
+  app.get(
+    '/v1/deposits',
+    {
+      schema: {
+        tags: ['wallet'],
+        summary: 'Deposit history, newest first',
+        security,
+        querystring: Type.Object(
+          { asset: Type.Optional(AssetParam), beforeId: BeforeId, limit: Limit },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ deposits: Type.Array(DepositView) }), ...errors },
+      },
+    },
+    async (request) => ({
+      deposits: await wallet.deposits(principalOf(request).account.id, {
+        asset: request.query.asset,
+        beforeId: request.query.beforeId,
+        limit: request.query.limit ?? 100,
+      }),
+    }),
+  );
+
+  app.post(
+    '/v1/withdrawals',
+    {
+      schema: {
+        tags: ['wallet'],
+        summary: 'Request a withdrawal (locks amount plus fee while pending)',
+        security,
+        body: WithdrawBody,
+        response: { 200: Type.Object({ withdrawal: WithdrawalView }), ...errors },
+      },
+    },
+    async (request) => ({ withdrawal: await wallet.requestWithdrawal(principalOf(request), request.body) }),
+  );
+
+  app.get(
+    '/v1/withdrawals',
+    {
+      schema: {
+        tags: ['wallet'],
+        summary: 'Withdrawal history, newest first',
+        security,
+        querystring: Type.Object(
+          {
+            asset: Type.Optional(AssetParam),
+            status: Type.Optional(
+              Type.Unsafe<(typeof withdrawalStatuses)[number]>(
+                Type.String({ enum: [...withdrawalStatuses] }),
+              ),
+            ),
+            beforeId: BeforeId,
+            limit: Limit,
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ withdrawals: Type.Array(WithdrawalView) }), ...errors },
+      },
+    },
+    async (request) => ({
+      withdrawals: await wallet.withdrawals(principalOf(request).account.id, {
+        asset: request.query.asset,
+        status: request.query.status,
+        beforeId: request.query.beforeId,
+        limit: request.query.limit ?? 100,
+      }),
+    }),
+  );
+
+  app.delete(
+    '/v1/withdrawals/:id',
+    {
+      schema: {
+        tags: ['wallet'],
+        summary: 'Cancel a withdrawal while it is pending',
+        security,
+        params: IdParam,
+        response: { 200: Type.Object({ withdrawal: WithdrawalView }), ...errors },
+      },
+    },
+    async (request) => ({
+      withdrawal: await wallet.cancelWithdrawal(principalOf(request).account.id, request.params.id),
+    }),
+  );
+};
+
+/**
+ * The simulated chain and the withdrawal processor of the embedded setup (operators only, by the
+ * token in the data folder).
+ */
+export const chainAdminRoutes: FastifyPluginAsyncTypebox<
+  RouteDeps & { wallet: WalletService; adminTokenHash: string }
+> = async (
+  app,
+  { wallet, adminTokenHash },
+  // eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract.
+) => {
+  app.addHook('onRequest', (request, _reply, done) => {
+    const presented = request.headers[adminTokenHeader];
+    if (!adminTokenMatches(typeof presented === 'string' ? presented : undefined, adminTokenHash)) {
+      done(
+        new LockstepError(
+          'UNAUTHENTICATED',
+          `operator routes need the ${adminTokenHeader} header from the data folder`,
+        ),
+      );
+      return;
+    }
+    done();
+  });
+
+  app.post(
+    '/v1/admin/chain/deposits',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'The simulated chain saw a transfer to a deposit address (idempotent per txId)',
+        body: ChainDepositBody,
+        response: { 200: Type.Object({ deposit: DepositView }), ...errors },
+      },
+    },
+    async (request) => ({ deposit: await wallet.chainDeposit(request.body) }),
+  );
+
+  app.post(
+    '/v1/admin/chain/deposits/:txId/confirm',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: "Raise a deposit's confirmations; credited once it has enough",
+        params: Type.Object({ txId: Type.String({ pattern: '^[A-Za-z0-9_:-]{1,100}$' }) }),
+        body: Type.Object(
+          { confirmations: Type.Integer({ minimum: 0, maximum: 1_000_000 }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ deposit: DepositView }), ...errors },
+      },
+    },
+    async (request) => ({
+      deposit: await wallet.confirm(request.params.txId, request.body.confirmations),
+    }),
+  );
+
+  for (const step of ['process', 'complete', 'fail'] as const) {
+    app.post(
+      `/v1/admin/withdrawals/:id/${step}`,
+      {
+        schema: {
+          tags: ['admin'],
+          summary: `Withdrawal processor: ${step} a withdrawal`,
+          params: IdParam,
+          response: { 200: Type.Object({ withdrawal: WithdrawalView }), ...errors },
+        },
+      },
+      async (request) => ({ withdrawal: await wallet.processorStep(request.params.id, step) }),
+    );
+  }
+};
