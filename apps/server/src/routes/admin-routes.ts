@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { onRequestHookHandler } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { parseUnits } from '@lockstep/engine';
 import { BalanceView, LockstepError } from '@lockstep/protocol';
@@ -10,6 +11,23 @@ import { engineRejection } from '../trading/order-request.ts';
 import type { TradingService } from '../trading/trading-service.ts';
 
 export const adminTokenHeader = 'x-lockstep-admin-token';
+
+/** An onRequest hook that admits only requests carrying the operator token of the data folder. */
+export function requireOperator(adminTokenHash: string): onRequestHookHandler {
+  return (request, _reply, done) => {
+    const presented = request.headers[adminTokenHeader];
+    if (!adminTokenMatches(typeof presented === 'string' ? presented : undefined, adminTokenHash)) {
+      done(
+        new LockstepError(
+          'UNAUTHENTICATED',
+          `operator routes need the ${adminTokenHeader} header from the data folder`,
+        ),
+      );
+      return;
+    }
+    done();
+  };
+}
 
 const DepositBody = Type.Object(
   {
@@ -29,19 +47,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<
   { store, trading, adminTokenHash },
   // eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract.
 ) => {
-  app.addHook('onRequest', (request, _reply, done) => {
-    const presented = request.headers[adminTokenHeader];
-    if (!adminTokenMatches(typeof presented === 'string' ? presented : undefined, adminTokenHash)) {
-      done(
-        new LockstepError(
-          'UNAUTHENTICATED',
-          `operator routes need the ${adminTokenHeader} header from the data folder`,
-        ),
-      );
-      return;
-    }
-    done();
-  });
+  app.addHook('onRequest', requireOperator(adminTokenHash));
 
   app.post(
     '/v1/admin/deposits',

@@ -4,15 +4,13 @@ import {
   ChainDepositBody,
   DepositAddressView,
   DepositView,
-  LockstepError,
   WithdrawalView,
   WithdrawBody,
   withdrawalStatuses,
 } from '@lockstep/protocol';
 import type { RouteDeps } from './deps.ts';
-import { adminTokenHeader } from './admin-routes.ts';
+import { requireOperator } from './admin-routes.ts';
 import { principalOf, requireSession } from '../http/authentication.ts';
-import { adminTokenMatches } from '../security/admin-token.ts';
 import type { WalletService } from '../trading/wallet-service.ts';
 
 const errors = {
@@ -149,19 +147,7 @@ export const chainAdminRoutes: FastifyPluginAsyncTypebox<
   { wallet, adminTokenHash },
   // eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract.
 ) => {
-  app.addHook('onRequest', (request, _reply, done) => {
-    const presented = request.headers[adminTokenHeader];
-    if (!adminTokenMatches(typeof presented === 'string' ? presented : undefined, adminTokenHash)) {
-      done(
-        new LockstepError(
-          'UNAUTHENTICATED',
-          `operator routes need the ${adminTokenHeader} header from the data folder`,
-        ),
-      );
-      return;
-    }
-    done();
-  });
+  app.addHook('onRequest', requireOperator(adminTokenHash));
 
   app.post(
     '/v1/admin/chain/deposits',
