@@ -73,6 +73,33 @@ describe.each(backends)('wallet through the API (%s)', (backend) => {
     live.close();
   });
 
+  it('repairs withdrawals interrupted between the row and the engine when the server restarts', async () => {
+    const alice = await loginDevice(server, await registerAccount(server), 'desktop');
+    await fund(server, alice, 'USDT', 1_000 * 1e8);
+    const accountId = (await alice.me()).account.id;
+    const usdt = server.trading.host.reader.assetId('USDT')!;
+    // 1. The engine locked funds for a withdrawal but the stop came before its row was written.
+    const orphan = await server.trading.submit({
+      kind: 'withdraw',
+      account: accountId,
+      asset: usdt,
+      amount: 100 * 1e8,
+      fee: 1e8,
+    });
+    expect(orphan.result).toBe('OK');
+    // 2. A row moved to COMPLETED but the stop came before the engine heard of it.
+    const { withdrawal } = await alice.withdraw({ asset: 'USDT', amount: '50', address: 'external-addr-1' });
+    await server.store.repos.withdrawals.setStatus(withdrawal.id, ['PENDING'], 'PROCESSING', Date.now());
+    await server.store.repos.withdrawals.setStatus(withdrawal.id, ['PROCESSING'], 'COMPLETED', Date.now());
+    expect(await balanceOf(alice, 'USDT')).toMatchObject({ locked: '152.00000000' });
+
+    server = await server.restart();
+    // The orphan's funds are back, and the completed withdrawal left the account for good.
+    expect(await balanceOf(alice, 'USDT')).toMatchObject({ free: '949.00000000', locked: '0.00000000' });
+    expect(server.trading.host.reader.exportState().withdrawals).toEqual([]);
+    audited();
+  });
+
   it('credits confirmed pending deposits when the server restarts', async () => {
     const alice = await loginDevice(server, await registerAccount(server), 'desktop');
     const { address } = await alice.depositAddress('BTC');
