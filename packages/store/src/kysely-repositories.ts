@@ -264,14 +264,16 @@ export function kyselyRepositories(db: Executor, dialect: Dialect): Repositories
         return row && toThrottle(row);
       },
       async getForUpdate(key, now) {
-        await db
+        // One upsert that always returns the row and, on PostgreSQL, holds its lock: a separate
+        // insert-if-missing then select could find nothing when another transaction deleted the
+        // row in between (a successful login clears its email's counter).
+        const row = await db
           .insertInto('login_throttle')
           .values({ key, failures: 0, window_started_at: now, locked_until: null })
-          .onConflict((oc) => oc.column('key').doNothing())
-          .execute();
-        let q = db.selectFrom('login_throttle').selectAll().where('key', '=', key);
-        if (rowLocks) q = q.forUpdate();
-        return toThrottle(await q.executeTakeFirstOrThrow());
+          .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ key: eb.ref('excluded.key') })))
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return toThrottle(row);
       },
       async put(r) {
         const values = {
