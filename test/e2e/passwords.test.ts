@@ -1,20 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LockstepApiError } from '@lockstep/sdk';
 import { backends, clientFor, startTestServer, uniqueEmail, type TestServer } from '../support/server.ts';
-
-/** A deterministic passphrase of `length` characters that no list holds (mulberry32). */
-function passphrase(length: number, seed: number): string {
-  const alphabet = 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789-_!#%&*+=?@';
-  let state = seed;
-  let out = '';
-  while (out.length < length) {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    out += alphabet[((t ^ (t >>> 14)) >>> 0) % alphabet.length];
-  }
-  return out;
-}
+import { passphrase } from '../support/passphrase.ts';
 
 describe.each(backends)('password rules through the server (A1) on %s', (backend) => {
   let server: TestServer;

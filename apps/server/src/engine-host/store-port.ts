@@ -153,7 +153,9 @@ export class StoreTradingPort implements TradingStorePort {
   }
 
   private tradeRecord(event: TradeEvent, at: number): TradeRecord {
-    const [buyer, seller] = this.presenter.tradeSides(event, at);
+    // The buyer pays its fee in the base asset, the seller in the quote asset.
+    const buyerFeeAsset = this.presenter.assetCode(this.presenter.baseAsset(event.market));
+    const sellerFeeAsset = this.presenter.assetCode(this.presenter.quoteAsset(event.market));
     return {
       symbol: this.presenter.symbol(event.market),
       id: event.tradeId,
@@ -167,8 +169,8 @@ export class StoreTradingPort implements TradingStorePort {
       makerSide: event.buyerIsMaker ? 'BUY' : 'SELL',
       buyerFee: event.buyerFee,
       sellerFee: event.sellerFee,
-      buyerFeeAsset: buyer!.trade.commissionAsset,
-      sellerFeeAsset: seller!.trade.commissionAsset,
+      buyerFeeAsset,
+      sellerFeeAsset,
       createdAt: at,
     };
   }

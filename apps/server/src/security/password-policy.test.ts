@@ -12,6 +12,7 @@ import {
   normalizePassword,
   verifyPassword,
 } from './password-policy.ts';
+import { passphrase } from '../../../../test/support/passphrase.ts';
 
 const email = 'jonathan.smithers@example.test';
 
@@ -34,20 +35,6 @@ function expectRefused(password: string, code: ErrorCode, rule: RegExp, forEmail
   expect(error.field).toBe('password');
   expect(error.message).toMatch(rule);
   return error;
-}
-
-/** A deterministic passphrase of `length` characters that no list holds (mulberry32). */
-function passphrase(length: number, seed = 7): string {
-  const alphabet = 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789-_!#%&*+=?@';
-  let state = seed;
-  let out = '';
-  while (out.length < length) {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    out += alphabet[((t ^ (t >>> 14)) >>> 0) % alphabet.length];
-  }
-  return out;
 }
 
 const rules = {

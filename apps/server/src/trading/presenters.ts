@@ -19,6 +19,11 @@ export class TradingPresenter {
     return this.asset(asset).code;
   }
 
+  /** The index of a market's base asset. */
+  baseAsset(market: number): number {
+    return this.market(market).base;
+  }
+
   /** The index of a market's quote asset. */
   quoteAsset(market: number): number {
     return this.market(market).quote;

@@ -176,7 +176,7 @@ export class TradingService {
 
   /** Every configured market symbol. */
   symbols(): string[] {
-    return this.host.reader.exportState().markets.map((m) => m.config.symbol);
+    return demoMarkets.map((m) => m.symbol);
   }
 
   marketIndex(symbol: string): number {
