@@ -5,6 +5,7 @@ import { LockstepClient } from '@lockstep/sdk';
 import { readAdminToken } from '@lockstep/server';
 import { mulberry32 as seededRandom } from '@lockstep/engine';
 import { startChildServer } from '../../test/support/child-server.ts';
+import { HttpConnection } from './http-connection.ts';
 
 /**
  * `npm run bench:orders`: the real server as a separate process, on durable SQLite (WAL,
@@ -30,34 +31,35 @@ async function main(): Promise<void> {
     const deadline = performance.now() + seconds * 1000;
     const random = seededRandom(seed);
     const loops = Array.from({ length: clientsCount }, async (_, i) => {
-      const client = new LockstepClient({ baseUrl: server.url, token: tokens[i % tokens.length]! });
+      const connection = await HttpConnection.open(server.url, tokens[i % tokens.length]!);
       const rand = seededRandom(Math.floor(random() * 2 ** 31));
       const open: number[] = [];
       while (performance.now() < deadline) {
         const started = performance.now();
-        try {
-          if (open.length > 20 || (open.length > 0 && rand() < 0.3)) {
-            await client.cancelOrder('BTCUSDT', open.shift()!);
-            cancels += 1;
-          } else {
-            const side = rand() < 0.5 ? 'BUY' : 'SELL';
-            const offset = Math.floor(rand() * 400) - (side === 'BUY' ? 390 : 10);
-            const { order } = await client.placeOrder({
-              symbol: 'BTCUSDT',
-              side,
-              type: 'LIMIT',
-              timeInForce: 'GTC',
-              quantity: '0.001',
-              price: (50_000 + offset).toFixed(2),
-            });
-            orders += 1;
-            if (order.status === 'NEW' || order.status === 'PARTIALLY_FILLED') open.push(order.orderId);
-          }
-        } catch {
-          refused += 1;
+        if (open.length > 20 || (open.length > 0 && rand() < 0.3)) {
+          const { status, body } = await connection.request('DELETE', `/v1/orders/BTCUSDT/${open.shift()!}`);
+          if (status === 200) cancels += 1;
+          else if (status === 404 && codeOf(body) === 'UNKNOWN_ORDER') refused += 1;
+          else throw new Error(`cancel answered ${status} ${JSON.stringify(body)}`);
+        } else {
+          const side = rand() < 0.5 ? 'BUY' : 'SELL';
+          const offset = Math.floor(rand() * 400) - (side === 'BUY' ? 390 : 10);
+          const { status, body } = await connection.request('POST', '/v1/orders', {
+            symbol: 'BTCUSDT',
+            side,
+            type: 'LIMIT',
+            timeInForce: 'GTC',
+            quantity: '0.001',
+            price: (50_000 + offset).toFixed(2),
+          });
+          if (status !== 200) throw new Error(`order answered ${status} ${JSON.stringify(body)}`);
+          const { order } = body as { order: { orderId: number; status: string } };
+          orders += 1;
+          if (order.status === 'NEW' || order.status === 'PARTIALLY_FILLED') open.push(order.orderId);
         }
         latenciesMs.push(performance.now() - started);
       }
+      connection.close();
     });
     const startedAt = performance.now();
     await Promise.all(loops);
@@ -103,6 +105,10 @@ async function fundedAccounts(url: string, dataDir: string): Promise<string[]> {
     tokens.push(client.credential!);
   }
   return tokens;
+}
+
+function codeOf(body: unknown): unknown {
+  return typeof body === 'object' && body !== null ? (body as { code?: unknown }).code : undefined;
 }
 
 await main();

@@ -87,6 +87,23 @@ describe.each(backends)('five devices of one account (%s)', (backend) => {
     sockets.forEach((s) => s.close());
   });
 
+  it('requests racing a revocation never bring the session back', async () => {
+    // Authenticated sessions are cached in memory on the embedded store; a read that started
+    // before the revocation committed must not put the session back into that cache.
+    const { desktop, ios } = await fiveDevices();
+    const iosId = (await ios.me()).session.id;
+    let stop = false;
+    const hammer = Array.from({ length: 8 }, async () => {
+      while (!stop) await ios.me().catch(() => undefined);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await desktop.logoutDevice(iosId);
+    for (let i = 0; i < 20; i += 1) expect((await refusal(ios.me())).code).toBe('SESSION_REVOKED');
+    stop = true;
+    await Promise.all(hammer);
+    expect((await refusal(ios.me())).code).toBe('SESSION_REVOKED');
+  });
+
   it('"all others" leaves only the caller', async () => {
     const { desktop, ios, android, web1, web2 } = await fiveDevices();
     const callerSocket = await online(web1);

@@ -18,10 +18,20 @@ function controllableRunner() {
 }
 
 describe('GroupCommitQueue', () => {
+  it('groups commands submitted in one turn of the event loop into one batch', async () => {
+    const runner = controllableRunner();
+    const queue = new GroupCommitQueue(runner.run, { batchSizeMax: 100, queueLengthMax: 1000 });
+    const all = [1, 2, 3].map((n) => queue.submit(n));
+    await runner.releaseNext();
+    expect(await Promise.all(all)).toEqual([10, 20, 30]);
+    expect(runner.batches).toEqual([[1, 2, 3]]);
+  });
+
   it('groups commands that arrive during a commit into the next batch, in order', async () => {
     const runner = controllableRunner();
     const queue = new GroupCommitQueue(runner.run, { batchSizeMax: 100, queueLengthMax: 1000 });
     const first = queue.submit(1);
+    while (runner.batches.length === 0) await new Promise((resolve) => setImmediate(resolve));
     const rest = [2, 3, 4, 5].map((n) => queue.submit(n));
     await runner.releaseNext();
     expect(await first).toBe(10);
@@ -30,29 +40,36 @@ describe('GroupCommitQueue', () => {
     expect(runner.batches).toEqual([[1], [2, 3, 4, 5]]);
   });
 
-  it('acknowledges nothing before its batch committed', async () => {
-    const runner = controllableRunner();
-    const queue = new GroupCommitQueue(runner.run, { batchSizeMax: 10, queueLengthMax: 10 });
-    let settled = false;
-    const result = queue.submit(7).then((r) => {
-      settled = true;
-      return r;
+  it('commands from separate I/O callbacks of one loop turn share a batch, even when commits never yield', async () => {
+    // Like the embedded store: the commit settles within microtasks. Node runs microtasks after
+    // every I/O callback, so a batch cut at submit time would commit before the next request of
+    // the same turn is even read.
+    const batches: number[][] = [];
+    const queue = new GroupCommitQueue(
+      (commands: readonly number[]) => {
+        batches.push([...commands]);
+        return Promise.resolve(commands.map((c) => -c));
+      },
+      { batchSizeMax: 100, queueLengthMax: 1000 },
+    );
+    const results = await new Promise<Array<Promise<number>>>((resolve) => {
+      const submitted: Array<Promise<number>> = [];
+      for (const n of [1, 2, 3]) setImmediate(() => submitted.push(queue.submit(n)));
+      setImmediate(() => resolve(submitted));
     });
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(settled).toBe(false);
-    await runner.releaseNext();
-    expect(await result).toBe(70);
+    expect(await Promise.all(results)).toEqual([-1, -2, -3]);
+    expect(batches).toEqual([[1, 2, 3]]);
   });
 
   it('caps batches at batchSizeMax and refuses beyond queueLengthMax', async () => {
     const runner = controllableRunner();
     const queue = new GroupCommitQueue(runner.run, { batchSizeMax: 2, queueLengthMax: 3 });
-    const accepted = [queue.submit(1), queue.submit(2), queue.submit(3), queue.submit(4)];
-    // 1 is committing; 2, 3, 4 wait; 5 is one too many.
-    await expect(queue.submit(5)).rejects.toEqual(new QueueRefusal('full'));
-    for (let i = 0; i < 3; i += 1) await runner.releaseNext();
-    expect(await Promise.all(accepted)).toEqual([10, 20, 30, 40]);
-    expect(runner.batches).toEqual([[1], [2, 3], [4]]);
+    const accepted = [queue.submit(1), queue.submit(2), queue.submit(3)];
+    // 1, 2 and 3 wait for the first batch; 4 is one too many.
+    await expect(queue.submit(4)).rejects.toEqual(new QueueRefusal('full'));
+    for (let i = 0; i < 2; i += 1) await runner.releaseNext();
+    expect(await Promise.all(accepted)).toEqual([10, 20, 30]);
+    expect(runner.batches).toEqual([[1, 2], [3]]);
   });
 
   it('a failed commit rejects only its own batch, and later batches still run', async () => {
@@ -67,6 +84,7 @@ describe('GroupCommitQueue', () => {
       { batchSizeMax: 10, queueLengthMax: 10 },
     );
     const failed = queue.submit(1);
+    await new Promise((resolve) => setImmediate(resolve));
     const later = queue.submit(2);
     await expect(failed).rejects.toThrow('disk full');
     expect(await later).toBe(3);
@@ -79,8 +97,8 @@ describe('GroupCommitQueue', () => {
     const closing = queue.close();
     await expect(queue.submit(3)).rejects.toEqual(new QueueRefusal('closed'));
     await runner.releaseNext();
-    await runner.releaseNext();
     await closing;
     expect(await Promise.all(pending)).toEqual([10, 20]);
+    expect(runner.batches).toEqual([[1, 2]]);
   });
 });

@@ -24,6 +24,11 @@ interface Waiting<C, R> {
  * in the next batch, so one durable commit (one fsync) serves many commands. A command's promise
  * settles only after its batch committed, so nothing is acknowledged that a crash could lose.
  * Order is preserved: batches run one at a time, each in arrival order.
+ *
+ * A batch is cut only after the event loop has read the sockets (`setImmediate`), never straight
+ * from a submit or a finished commit. The embedded store commits synchronously, so without that
+ * pause no request could arrive during a commit and every batch would hold a single command,
+ * one fsync each; with it, every request read in one turn of the loop shares one commit.
  */
 export class GroupCommitQueue<C, R> {
   private waiting: Array<Waiting<C, R>> = [];
@@ -50,7 +55,10 @@ export class GroupCommitQueue<C, R> {
     if (this.waiting.length >= this.options.queueLengthMax) return Promise.reject(new QueueRefusal('full'));
     return new Promise<R>((resolve, reject) => {
       this.waiting.push({ command, resolve, reject });
-      if (!this.running) void this.drain();
+      if (!this.running) {
+        this.running = true;
+        setImmediate(() => void this.drain());
+      }
     });
   }
 
@@ -62,7 +70,6 @@ export class GroupCommitQueue<C, R> {
   }
 
   private async drain(): Promise<void> {
-    this.running = true;
     while (this.waiting.length > 0) {
       const batch = this.waiting.splice(0, this.options.batchSizeMax);
       try {
@@ -74,6 +81,8 @@ export class GroupCommitQueue<C, R> {
         // The whole batch failed to commit: none of it is acknowledged.
         for (const w of batch) w.reject(error);
       }
+      // Let the loop read the requests that came in during the commit: they form the next batch.
+      if (this.waiting.length > 0) await new Promise((resolve) => setImmediate(resolve));
     }
     this.running = false;
     for (const resolve of this.idle.splice(0)) resolve();

@@ -68,6 +68,17 @@ export class AuthService {
   private readonly touchedAt = new Map<string, number>();
   private static readonly touchCacheMax = 100_000;
   private readonly throttle: LoginThrottle;
+  /**
+   * Live principals by token hash, so an authenticated request reads nothing from the store.
+   * Only with the embedded store: one process owns the data folder, so every revocation passes
+   * through this object and removes its entries before and after it commits. With PostgreSQL
+   * other processes may revoke, and the bus that would tell us may lose a message, so there every
+   * request reads the store. `generation` stops a read that raced a revocation from caching what
+   * it read.
+   */
+  private readonly principals: Map<string, Principal> | null;
+  private static readonly principalCacheMax = 100_000;
+  private generation = 0;
 
   constructor(
     private readonly store: Store,
@@ -75,6 +86,7 @@ export class AuthService {
     private readonly config: ServerConfig,
   ) {
     this.throttle = new LoginThrottle(store, config.throttle, config.now);
+    this.principals = store.dialect === 'sqlite' ? new Map() : null;
   }
 
   async register(input: { email: string; password: string }): Promise<AccountRecord> {
@@ -165,6 +177,11 @@ export class AuthService {
       });
       return revoked;
     });
+    if (evicted.length > 0)
+      this.forget(
+        account.id,
+        evicted.map((s) => s.id),
+      );
     return { account, session, token, csrfToken, evicted };
   }
 
@@ -174,7 +191,17 @@ export class AuthService {
    */
   async authenticate(token: string): Promise<Principal> {
     const now = this.config.now();
-    const session = await this.store.repos.sessions.findByTokenHash(hashToken(token));
+    const tokenHash = hashToken(token);
+    const cached = this.principals?.get(tokenHash);
+    if (cached && tokenMatchesHash(token, cached.session.tokenHash)) {
+      if (isSessionLive(cached.session, this.config.lifetimes, now)) {
+        await this.touch(cached.session, now);
+        return cached;
+      }
+      this.principals!.delete(tokenHash);
+    }
+    const generation = this.generation;
+    const session = await this.store.repos.sessions.findByTokenHash(tokenHash);
     if (!session || !tokenMatchesHash(token, session.tokenHash)) {
       throw new LockstepError('SESSION_INVALID', 'session token is not valid; log in again');
     }
@@ -190,7 +217,22 @@ export class AuthService {
     const account = await this.store.repos.accounts.findById(session.accountId);
     if (!account) throw new LockstepError('SESSION_INVALID', 'session token is not valid; log in again');
     await this.touch(session, now);
-    return { account, session };
+    const principal = { account, session };
+    if (this.principals && generation === this.generation) {
+      if (this.principals.size >= AuthService.principalCacheMax) this.principals.clear();
+      this.principals.set(tokenHash, principal);
+    }
+    return principal;
+  }
+
+  /** Drops cached principals of these sessions (all of the account's when none are named). */
+  private forget(accountId: number, sessionIds?: readonly string[]): void {
+    this.generation += 1;
+    if (!this.principals) return;
+    for (const [hash, principal] of this.principals) {
+      if (principal.account.id !== accountId) continue;
+      if (sessionIds === undefined || sessionIds.includes(principal.session.id)) this.principals.delete(hash);
+    }
   }
 
   /** The account's live sessions, oldest first. */
@@ -245,12 +287,13 @@ export class AuthService {
     reason: RevokeReason,
     which: (s: SessionRecord) => boolean,
   ): Promise<string[]> {
-    return commitWithEvents(this.store, this.bus, now, async (repos, emit) => {
+    const revoked = await commitWithEvents(this.store, this.bus, now, async (repos, emit) => {
       await repos.accounts.lock(accountId);
       const ids = (await this.liveSessions(repos, accountId, now)).filter(which).map((s) => s.id);
-      const revoked = await this.revokeIn(repos, emit, accountId, ids, reason, now);
-      return revoked.map((s) => s.id);
+      return (await this.revokeIn(repos, emit, accountId, ids, reason, now)).map((s) => s.id);
     });
+    this.forget(accountId, revoked);
+    return revoked;
   }
 
   private async revokeIn(
@@ -262,6 +305,9 @@ export class AuthService {
     now: number,
   ): Promise<SessionRecord[]> {
     if (ids.length === 0) return [];
+    // Forgotten before the revocation commits and again after (see revokeWhere and login), so no
+    // request in between can put the session back into the cache.
+    this.forget(accountId, ids);
     const revoked = await repos.sessions.revoke(accountId, ids, now, reason);
     for (const session of revoked) {
       this.touchedAt.delete(session.id);
