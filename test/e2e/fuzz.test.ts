@@ -698,6 +698,15 @@ async function fire(route: Route, shape: Shape): Promise<{ request: Request; ans
   // A write that went through on a live session may have signed it (or the other one) out.
   const body = parseJson(answer.text);
   const revoked = isRecord(body) && body.code === 'SESSION_REVOKED';
+  // A password change that went through (the fuzzer knows the current password) sets the next one.
+  if (
+    request.path.startsWith('/v1/security/password') &&
+    answer.status === 200 &&
+    request.body !== undefined
+  ) {
+    const sent = parseJson(Buffer.from(request.body).toString('utf8'));
+    if (isRecord(sent) && typeof sent.newPassword === 'string') account.password = sent.newPassword;
+  }
   if (revoked || (live && request.method !== 'GET' && answer.status < 300)) pool.spoil();
   return { request, answer };
 }

@@ -5,6 +5,7 @@ import { readAdminToken } from '@lockstep/server';
 import {
   backends,
   loginDevice,
+  steppedUp,
   registerAccount,
   startTestServer,
   type TestServer,
@@ -27,7 +28,7 @@ describe.each(backends)('wallet through the API (%s)', (backend) => {
     (await client.balances()).balances.find((b) => b.asset === asset) ?? { asset, free: '0', locked: '0' };
 
   it('gives each account one stable address per asset', async () => {
-    const alice = await loginDevice(server, await registerAccount(server), 'desktop');
+    const alice = await steppedUp(await loginDevice(server, await registerAccount(server), 'desktop'));
     const bob = await loginDevice(server, await registerAccount(server), 'web');
     const first = await alice.depositAddress('USDT');
     expect(first.address).toMatch(/^lsdep_[0-9a-f]{32}$/);
@@ -38,7 +39,7 @@ describe.each(backends)('wallet through the API (%s)', (backend) => {
   });
 
   it('credits a deposit once after N confirmations, streaming each change', async () => {
-    const alice = await loginDevice(server, await registerAccount(server), 'desktop');
+    const alice = await steppedUp(await loginDevice(server, await registerAccount(server), 'desktop'));
     const live = alice.connect();
     const seen: AccountEvent[] = [];
     live.on('event', (e) => seen.push(e));
@@ -74,7 +75,7 @@ describe.each(backends)('wallet through the API (%s)', (backend) => {
   });
 
   it('repairs withdrawals interrupted between the row and the engine when the server restarts', async () => {
-    const alice = await loginDevice(server, await registerAccount(server), 'desktop');
+    const alice = await steppedUp(await loginDevice(server, await registerAccount(server), 'desktop'));
     await fund(server, alice, 'USDT', 1_000 * 1e8);
     const accountId = (await alice.me()).account.id;
     const usdt = server.trading.host.reader.assetId('USDT')!;
@@ -101,7 +102,7 @@ describe.each(backends)('wallet through the API (%s)', (backend) => {
   });
 
   it('credits confirmed pending deposits when the server restarts', async () => {
-    const alice = await loginDevice(server, await registerAccount(server), 'desktop');
+    const alice = await steppedUp(await loginDevice(server, await registerAccount(server), 'desktop'));
     const { address } = await alice.depositAddress('BTC');
     await alice.adminChainDeposit(admin, { address, amount: '0.5', txId: 'tx-restart', confirmations: 1 });
     // A stop between the row and the credit: the row is confirmed, the engine never heard of it.
@@ -114,7 +115,7 @@ describe.each(backends)('wallet through the API (%s)', (backend) => {
   });
 
   it('locks amount plus fee, returns it on cancel and on failure, removes it on completion', async () => {
-    const alice = await loginDevice(server, await registerAccount(server), 'desktop');
+    const alice = await steppedUp(await loginDevice(server, await registerAccount(server), 'desktop'));
     await fund(server, alice, 'USDT', 1000 * 1e8);
     const request = { asset: 'USDT', amount: '100', address: 'ext-addr-1' };
 
@@ -151,7 +152,7 @@ describe.each(backends)('wallet through the API (%s)', (backend) => {
   });
 
   it('lets exactly one of a racing cancel and process win', async () => {
-    const alice = await loginDevice(server, await registerAccount(server), 'desktop');
+    const alice = await steppedUp(await loginDevice(server, await registerAccount(server), 'desktop'));
     await fund(server, alice, 'BTC', 10 * 1e8);
     for (let round = 0; round < 5; round += 1) {
       const { withdrawal } = await alice.withdraw({ asset: 'BTC', amount: '0.1', address: 'ext-btc' });
@@ -169,7 +170,7 @@ describe.each(backends)('wallet through the API (%s)', (backend) => {
   });
 
   it('refuses bad withdrawal and deposit inputs with codes naming the field', async () => {
-    const alice = await loginDevice(server, await registerAccount(server), 'desktop');
+    const alice = await steppedUp(await loginDevice(server, await registerAccount(server), 'desktop'));
     await fund(server, alice, 'ETH', 1e8);
     const withdraw = (asset: string, amount: string) =>
       codeOf(alice.withdraw({ asset, amount, address: 'ext-eth' }));

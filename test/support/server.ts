@@ -60,6 +60,12 @@ export async function startTestServer(
     loginPerIpPerMinuteMax: 10_000,
     // The liquidity bot would trade on every market; suites that want it turn it on.
     demoBot: false,
+    // Suites log devices in freely; the email verification of new devices (A8) and of crowded
+    // accounts (A7), and the proof-of-work of risky logins (A2), are proven by the security
+    // suite, which turns them on.
+    newDeviceVerification: false,
+    onlineDevicesMax: 1_000_000,
+    humanVerification: false,
     ...options,
     ...storage,
     dataDir: dir,
@@ -117,6 +123,12 @@ export async function registerAccount(server: { url: string }): Promise<{ email:
   const email = uniqueEmail();
   await clientFor(server).register({ email, password: strongPassword });
   return { email, password: strongPassword };
+}
+
+/** Re-authenticates the device (step-up), as a user does before a withdrawal or a security change. */
+export async function steppedUp(client: LockstepClient, password = strongPassword): Promise<LockstepClient> {
+  await client.stepUp({ password });
+  return client;
 }
 
 /** Logs a new device of the account in. */

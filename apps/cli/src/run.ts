@@ -4,6 +4,7 @@ import { addDevicesCommand } from './commands/devices.ts';
 import { addHistoryCommand } from './commands/history.ts';
 import { addLoginCommand } from './commands/login.ts';
 import { addLogoutCommand } from './commands/logout.ts';
+import { addQrCommand } from './commands/qr.ts';
 import { addRegisterCommand } from './commands/register.ts';
 import { addServeCommand } from './commands/serve.ts';
 import { addWhoamiCommand } from './commands/whoami.ts';
@@ -28,6 +29,7 @@ export async function buildProgram(io: CliIo, argv: readonly string[]): Promise<
   addLoginCommand(program, io);
   addDevicesCommand(program, io);
   addLogoutCommand(program, io);
+  addQrCommand(program, io);
   addHistoryCommand(program, io);
   addWhoamiCommand(program, io);
   addAdminCommand(program, io);

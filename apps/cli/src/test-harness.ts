@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import type { InputStream } from './io.ts';
+import type { InputStream, OutputStream } from './io.ts';
 import { run } from './run.ts';
 
 /** What one in-process run of the command line printed and returned. */
@@ -12,6 +12,50 @@ export interface RunResult {
   stderr: string;
 }
 
+/** Where a test run's stdin comes from: piped text, or a stream such as a FakeTerminal. */
+export interface RunOptions {
+  input?: string;
+  stdin?: InputStream;
+}
+
+/** How often a test looks at a background command's output; short, so waiting adds no delay. */
+const outputPollMs = 5;
+
+/** A command running in-process in the background: its output so far, and its result once it ends. */
+export class BackgroundRun {
+  stdout = '';
+  stderr = '';
+  /** Set once the command has ended. */
+  finished: RunResult | undefined;
+  readonly result: Promise<RunResult>;
+
+  constructor(start: (stdout: OutputStream, stderr: OutputStream) => Promise<number>) {
+    this.result = start(
+      { write: (text: string) => (this.stdout += text) },
+      { write: (text: string) => (this.stderr += text) },
+    ).then((code) => {
+      this.finished = { code, stdout: this.stdout, stderr: this.stderr };
+      return this.finished;
+    });
+  }
+
+  /**
+   * Resolves with the first match of `pattern` in stderr once the command has printed it; fails if
+   * the command ends first, showing what it printed instead of leaving the test to time out.
+   */
+  async stderrMatch(pattern: RegExp): Promise<RegExpExecArray> {
+    for (;;) {
+      const match = pattern.exec(this.stderr);
+      if (match) return match;
+      if (this.finished) {
+        const { code, stderr } = this.finished;
+        throw new Error(`the command ended (exit ${code}) without printing ${String(pattern)}:\n${stderr}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, outputPollMs));
+    }
+  }
+}
+
 /** A config folder of its own and a server, for running `lockstep` commands in-process. */
 export class CliHarness {
   readonly configDir = mkdtempSync(join(tmpdir(), 'lockstep-cli-test-'));
@@ -19,16 +63,23 @@ export class CliHarness {
   constructor(readonly serverUrl: string) {}
 
   /** Runs one command line; `input` is what stdin holds (a pipe, not a terminal) unless `stdin` is given. */
-  async run(argv: string[], options: { input?: string; stdin?: InputStream } = {}): Promise<RunResult> {
-    let stdout = '';
-    let stderr = '';
-    const code = await run(argv, {
-      stdout: { write: (text: string) => (stdout += text) },
-      stderr: { write: (text: string) => (stderr += text) },
-      stdin: options.stdin ?? Readable.from(options.input === undefined ? [] : [options.input]),
-      env: { LOCKSTEP_CONFIG_DIR: this.configDir, LOCKSTEP_SERVER: this.serverUrl },
-    });
-    return { code, stdout, stderr };
+  run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
+    return this.start(argv, options).result;
+  }
+
+  /**
+   * Starts one command line without waiting for it, for commands that wait on another device (a QR
+   * login): the test reads what it has printed so far while acting as that other device.
+   */
+  start(argv: string[], options: RunOptions = {}): BackgroundRun {
+    return new BackgroundRun((stdout, stderr) =>
+      run(argv, {
+        stdout,
+        stderr,
+        stdin: options.stdin ?? Readable.from(options.input === undefined ? [] : [options.input]),
+        env: { LOCKSTEP_CONFIG_DIR: this.configDir, LOCKSTEP_SERVER: this.serverUrl },
+      }),
+    );
   }
 
   /** Runs a command with --json and parses its one document. */

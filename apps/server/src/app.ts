@@ -28,6 +28,16 @@ import { ensureAdminToken } from './security/admin-token.ts';
 import { TradingService } from './trading/trading-service.ts';
 import { LiquidityBot } from './trading/liquidity-bot.ts';
 import { loadBreachedPasswords } from './security/breached-passwords.ts';
+import { SecretBox } from './security/secret-box.ts';
+import { createMailer } from './mail/mailer.ts';
+import { devMailRoutes } from './routes/dev-mail-routes.ts';
+import { securityRoutes } from './routes/security-routes.ts';
+import { linkRoutes } from './routes/link-routes.ts';
+import { SecurityService } from './services/security-service.ts';
+import { revokeAllApiKeys } from './services/api-key-service.ts';
+import { ApiKeyService } from './services/api-key-service.ts';
+import { apiKeyRoutes } from './routes/api-key-routes.ts';
+import { commitWithEvents } from './services/account-stream.ts';
 
 /** A running Lockstep server and the parts tests reach into. */
 export interface LockstepServer {
@@ -60,8 +70,39 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
   const hub = new RealtimeHub(auth, store, bus, config, metrics.hub);
   const trading = await TradingService.start(store, bus, config.now);
   hub.attachMarketFeed(trading.feed, trading.symbols());
-  const wallet = new WalletService(store, bus, trading, config.now);
-  const app = await buildHttp({ config, store, bus, metrics, auth, hub, trading, wallet });
+  const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir });
+  const box = SecretBox.open(config.dataDir, config.secretKey);
+  const securityService = new SecurityService(store, config, auth, box, mailer, (fn) =>
+    commitWithEvents(store, bus, config.now(), fn),
+  );
+  const apiKeys = new ApiKeyService(
+    store,
+    config,
+    box,
+    (fn) => commitWithEvents(store, bus, config.now(), fn),
+    securityService,
+  );
+  auth.useLoginGuard(securityService);
+  // "Not me" ends every API key too, in the same transaction as the sessions.
+  securityService.onLockOut = async (repos, emit, accountId, at) => {
+    await revokeAllApiKeys(repos, emit, accountId, at, 'not_me');
+  };
+  const wallet = new WalletService(store, bus, trading, config.now, (principal) =>
+    securityService.assertWithdrawalAllowed(principal),
+  );
+  const app = await buildHttp({
+    config,
+    store,
+    bus,
+    metrics,
+    auth,
+    hub,
+    trading,
+    wallet,
+    securityService,
+    apiKeys,
+  });
+  securityService.onMailError = (error) => app.log.error({ err: error }, 'sending a security email failed');
   const breached = loadBreachedPasswords();
   app.log.info({ entries: breached.size, sources: breached.sourceSizes }, 'breached-password list loaded');
   const liquidityBot = config.demoBot
@@ -76,6 +117,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
     hub.close();
     await app.close();
     await trading.close();
+    await mailer.close();
     await store.close();
     throw error;
   }
@@ -83,6 +125,8 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  securityService.publicUrl = () => config.publicUrl ?? url;
   return {
     app,
     config,
@@ -92,13 +136,15 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
     trading,
     liquidityBot,
     metrics,
-    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    url,
     async close() {
       // The bot submits to the trading host, so it stops before anything it relies on.
       await liquidityBot?.stop();
       hub.close();
+      securityService.close();
       await app.close();
       await trading.close();
+      await mailer.close();
       await store.close();
     },
   };
@@ -113,6 +159,8 @@ interface Parts {
   hub: RealtimeHub;
   trading: TradingService;
   wallet: WalletService;
+  securityService: SecurityService;
+  apiKeys: ApiKeyService;
 }
 
 async function buildHttp({
@@ -123,6 +171,8 @@ async function buildHttp({
   hub,
   trading,
   wallet,
+  securityService,
+  apiKeys,
 }: Parts): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
@@ -132,6 +182,7 @@ async function buildHttp({
         'req.headers.authorization',
         'req.headers.cookie',
         'req.headers["x-csrf-token"]',
+        'req.headers["x-mbx-apikey"]',
         'res.headers["set-cookie"]',
       ],
     },
@@ -155,19 +206,35 @@ async function buildHttp({
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer' },
           cookie: { type: 'apiKey', in: 'cookie', name: 'lockstep_session' },
+          // Binance-style signed requests: this header plus timestamp, recvWindow and signature.
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-MBX-APIKEY' },
         },
       },
     },
   });
   instrument(app, metrics);
-  await app.register(authRoutes, { auth, config, metrics, store, hub });
-  await app.register(sessionRoutes, { auth, config, metrics, store, hub });
-  await app.register(tradingRoutes, { auth, config, metrics, store, hub, trading });
+  await app.register(authRoutes, { auth, config, metrics, store, hub, securityService });
+  await app.register(sessionRoutes, { auth, config, metrics, store, hub, apiKeys });
+  await app.register(tradingRoutes, { auth, config, metrics, store, hub, trading, apiKeys });
   await app.register(marketRoutes, { auth, config, metrics, store, hub, trading });
   const adminTokenHash = ensureAdminToken(config.dataDir);
-  await app.register(adminRoutes, { auth, config, metrics, store, hub, trading, adminTokenHash });
-  await app.register(walletRoutes, { auth, config, metrics, store, hub, wallet });
+  await app.register(adminRoutes, {
+    auth,
+    config,
+    metrics,
+    store,
+    hub,
+    trading,
+    adminTokenHash,
+    securityService,
+  });
+  await app.register(walletRoutes, { auth, config, metrics, store, hub, wallet, apiKeys });
   await app.register(chainAdminRoutes, { auth, config, metrics, store, hub, wallet, adminTokenHash });
+  await app.register(securityRoutes, { auth, config, metrics, store, hub, securityService });
+  await app.register(apiKeyRoutes, { auth, config, metrics, store, hub, apiKeys });
+  await app.register(linkRoutes, { auth, config, metrics, store, hub, securityService });
+  // The development mailbox's page exists only while mail goes to the data folder, never with SMTP.
+  if (!config.smtpUrl) await app.register(devMailRoutes, { dataDir: config.dataDir });
   registerSystemRoutes(app, store, metrics);
   attachWebSocket(app, hub);
   return app;

@@ -41,6 +41,26 @@ export interface ServerConfig {
   demoBot: boolean;
   /** Time between the liquidity bot's ticks. */
   demoBotIntervalMs: number;
+  /** Risky logins (after failures, from new devices) must carry a solved proof-of-work (A2). */
+  humanVerification: boolean;
+  /** A login from a device the account never used must be approved from an emailed link (A8). */
+  newDeviceVerification: boolean;
+  /** With this many devices signed in, a new login must be approved from an emailed link (A7). */
+  onlineDevicesMax: number;
+  /** Sensitive actions (withdrawals, API keys, security changes) need a step-up this recent (A5). */
+  stepUpWindowMs: number;
+  /** Withdrawals are held this long after a login from a new device (A10). */
+  newDeviceHoldMs: number;
+  /** Withdrawals are held this long after a password or 2FA change (A10). */
+  securityChangeHoldMs: number;
+  /** Send mail through this SMTP server (`smtp://user:pass@host:port`); without it mail goes to the data folder's development mailbox. */
+  smtpUrl: string | undefined;
+  /** The address users reach the server at, for links in emails; the listening address when absent. */
+  publicUrl: string | undefined;
+  /** The From address of every email. */
+  mailFrom: string;
+  /** Key (base64url, 32 bytes) sealing secrets at rest; `dataDir/secret-key` when absent. A cluster shares one. */
+  secretKey: string | undefined;
   /** The clock every rule reads; tests inject one to test expiry without waiting. */
   now: () => number;
 }
@@ -72,6 +92,16 @@ export function resolveConfig(options: ServerOptions = {}): ServerConfig {
     logLevel: options.logLevel ?? 'info',
     demoBot: options.demoBot ?? true,
     demoBotIntervalMs: options.demoBotIntervalMs ?? 1000,
+    humanVerification: options.humanVerification ?? true,
+    newDeviceVerification: options.newDeviceVerification ?? true,
+    onlineDevicesMax: options.onlineDevicesMax ?? 8,
+    stepUpWindowMs: options.stepUpWindowMs ?? 5 * 60_000,
+    newDeviceHoldMs: options.newDeviceHoldMs ?? 48 * 3_600_000,
+    securityChangeHoldMs: options.securityChangeHoldMs ?? 24 * 3_600_000,
+    smtpUrl: options.smtpUrl,
+    publicUrl: options.publicUrl?.replace(/\/+$/, ''),
+    mailFrom: options.mailFrom ?? 'Lockstep <no-reply@lockstep.localhost>',
+    secretKey: options.secretKey,
     now: options.now ?? Date.now,
   };
 }

@@ -33,6 +33,21 @@ export function addServeOptions(command: Command): Command {
       process.env.LOCKSTEP_DEMO_BOT !== '0',
     )
     .option(
+      '--smtp-url <url>',
+      'send email through this SMTP server, e.g. smtp://user:pass@mail:587 (env LOCKSTEP_SMTP_URL); without it mail goes to the development mailbox in the data folder',
+      process.env.LOCKSTEP_SMTP_URL,
+    )
+    .option(
+      '--mail-from <address>',
+      'From address of every email (env LOCKSTEP_MAIL_FROM)',
+      process.env.LOCKSTEP_MAIL_FROM,
+    )
+    .option(
+      '--step-up-minutes <minutes>',
+      'how long a re-authentication allows sensitive actions (withdrawals, API keys, security changes)',
+      '5',
+    )
+    .option(
       '--log-level <level>',
       'fatal, error, warn, info, debug or trace (env LOG_LEVEL)',
       process.env.LOG_LEVEL ?? 'info',
@@ -51,6 +66,10 @@ export interface ServeFlags {
   secureCookies?: boolean;
   /** False with --no-demo-bot or LOCKSTEP_DEMO_BOT=0. */
   demoBot?: boolean;
+  smtpUrl?: string;
+  mailFrom?: string;
+  publicUrl?: string;
+  stepUpMinutes?: string;
   logLevel: string;
 }
 
@@ -80,6 +99,11 @@ export function serveOptionsFrom(flags: ServeFlags): ServerOptions {
     trustProxy: flags.trustProxy ? flags.trustProxy.split(',').map((a) => a.trim()) : false,
     secureCookies: flags.secureCookies === true,
     demoBot: flags.demoBot !== false,
+    smtpUrl: flags.smtpUrl,
+    mailFrom: flags.mailFrom,
+    publicUrl: flags.publicUrl,
+    stepUpWindowMs: positiveNumber('step-up-minutes', flags.stepUpMinutes ?? '5') * 60_000,
+    secretKey: process.env.LOCKSTEP_SECRET_KEY,
     logLevel: flags.logLevel,
   };
 }
@@ -88,7 +112,10 @@ export function serveOptionsFrom(flags: ServeFlags): ServerOptions {
 export async function serve(flags: ServeFlags): Promise<LockstepServer> {
   const server = await startServer(serveOptionsFrom(flags));
   process.stdout.write(
-    `\nLockstep is running at ${server.url}\n  data: ${server.config.postgresUrl ? 'PostgreSQL' : server.config.dataDir}\n  API:  ${server.url}/openapi.json\n\n`,
+    `\nLockstep is running at ${server.url}\n  data: ${server.config.postgresUrl ? 'PostgreSQL' : server.config.dataDir}\n  API:  ${server.url}/openapi.json\n` +
+      (server.config.smtpUrl
+        ? '\n'
+        : `  mail: ${server.url}/dev/mail (development mailbox; \`npx lockstep admin mail\`)\n\n`),
   );
   const stop = (): void => {
     server.close().then(

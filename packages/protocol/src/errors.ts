@@ -46,6 +46,84 @@ export const errorCatalogue = {
       'A cookie-authenticated request lacked a valid X-CSRF-Token header or came from a foreign origin.',
   },
   SESSION_NOT_FOUND: { status: 404, summary: 'No session of this account has this id.' },
+  TWO_FACTOR_REQUIRED: {
+    status: 401,
+    summary: 'The password was right; 2FA is on, so the login also needs an authenticator or recovery code.',
+  },
+  INVALID_TWO_FACTOR_CODE: {
+    status: 401,
+    summary: 'The 2FA code is wrong, expired, or was already used.',
+  },
+  STEP_UP_REQUIRED: {
+    status: 403,
+    summary: 'This action needs a recent re-authentication (POST /v1/auth/step-up).',
+  },
+  REAUTH_FAILED: {
+    status: 403,
+    summary: 'The password or 2FA code given to confirm a sensitive action is wrong.',
+  },
+  TWO_FACTOR_ALREADY_ENABLED: { status: 409, summary: '2FA is already on for this account.' },
+  TWO_FACTOR_NOT_ENABLED: { status: 409, summary: '2FA is not on for this account.' },
+  TWO_FACTOR_SETUP_MISSING: {
+    status: 409,
+    summary: 'No 2FA setup is waiting for a confirming code, or it is more than 10 minutes old.',
+  },
+  ACCOUNT_LOCKED: {
+    status: 403,
+    summary: 'Login is refused until the password is reset from the emailed link (after "Not me").',
+  },
+  UNKNOWN_ALERT: { status: 404, summary: 'No security alert of this account has this id.' },
+  ALERT_ALREADY_ANSWERED: { status: 409, summary: 'The security alert was already answered.' },
+  HUMAN_VERIFICATION_REQUIRED: {
+    status: 401,
+    summary: 'This login must carry a solved proof-of-work (humanProof) from GET /v1/auth/human-challenge.',
+  },
+  HUMAN_VERIFICATION_FAILED: {
+    status: 400,
+    summary: 'The proof-of-work is wrong, expired, or its challenge was already used.',
+  },
+  QR_CODE_INVALID: { status: 400, summary: 'The QR login code is unknown, already used or expired.' },
+  VERIFICATION_EXPIRED: {
+    status: 400,
+    summary: "The login's email verification is unknown, expired or already used; log in again.",
+  },
+  INVALID_LINK: { status: 400, summary: 'The emailed link is unknown, already used or expired.' },
+  WITHDRAWAL_HELD: {
+    status: 403,
+    summary:
+      'Withdrawals are held after a new-device login or a security change; the response says until when.',
+  },
+  API_KEY_INVALID: {
+    status: 401,
+    summary: 'The X-MBX-APIKEY header names no API key (unknown, malformed, or deleted).',
+  },
+  SIGNATURE_INVALID: {
+    status: 401,
+    summary: "The request's signature does not match its query string and body for this key.",
+  },
+  SIGNATURE_REPLAYED: {
+    status: 401,
+    summary: 'This signed request was already received; each request needs a signature of its own.',
+  },
+  TIMESTAMP_OUTSIDE_RECV_WINDOW: {
+    status: 400,
+    summary: "The signed request's timestamp is older than recvWindow or more than 1 second ahead.",
+  },
+  API_KEY_PERMISSION_DENIED: { status: 403, summary: 'The API key lacks the permission this route needs.' },
+  IP_NOT_WHITELISTED: {
+    status: 403,
+    summary: "The request comes from an address outside the key's IP whitelist.",
+  },
+  API_KEY_NOT_ALLOWED: {
+    status: 403,
+    summary: 'This route accepts only a logged-in session, never an API key.',
+  },
+  WHITELIST_REQUIRED: {
+    status: 400,
+    summary: 'A key with the withdraw permission needs a non-empty IP whitelist.',
+  },
+  UNKNOWN_API_KEY: { status: 404, summary: 'No API key of this account has this id.' },
+  API_KEY_LIMIT_REACHED: { status: 409, summary: 'The account already has as many API keys as allowed.' },
   UNKNOWN_SYMBOL: { status: 400, summary: 'No market has this symbol.' },
   UNKNOWN_ASSET: { status: 400, summary: 'No asset has this code.' },
   PRICE_FILTER: {
@@ -91,7 +169,7 @@ export type ErrorCode = keyof typeof errorCatalogue;
 export interface ErrorBody {
   code: ErrorCode;
   message: string;
-  /** The request field the error is about, as a JSON pointer-like path (`password`, `query.limit`). */
+  /** The request field the error is about, as a JSON pointer-like path (`password`, `querystring.limit`). */
   field?: string;
   /** Extra facts a client can act on, such as `unlocksAt` for LOGIN_LOCKED. */
   details?: Record<string, unknown>;

@@ -1,6 +1,8 @@
 import type { RevokeReason, SessionView } from './schemas.ts';
 import type { BalanceView, MyTradeView, OrderView } from './trading.ts';
 import type { DepositView, WithdrawalView } from './wallet.ts';
+import type { SecurityAlertView, SecurityView } from './security.ts';
+import type { ApiKeyView } from './api-keys.ts';
 
 /**
  * The account event stream. Every change to an account is appended with the next `seq` of that
@@ -38,6 +40,17 @@ export type DepositUpdatedEvent = AccountEventBase<'deposit.updated', { deposit:
 /** A withdrawal after a change of status: its full state. */
 export type WithdrawalUpdatedEvent = AccountEventBase<'withdrawal.updated', { withdrawal: WithdrawalView }>;
 
+/** The account's security settings after a change (2FA, anti-phishing code, holds, policy). */
+export type SecurityUpdatedEvent = AccountEventBase<'security.updated', { security: SecurityView }>;
+
+/** An API key was created or edited: its full state (never the key or its secret). */
+export type ApiKeyUpdatedEvent = AccountEventBase<'api_key.updated', { apiKey: ApiKeyView }>;
+/** An API key was deleted: its final state. Requests signed with it are refused from now on. */
+export type ApiKeyDeletedEvent = AccountEventBase<'api_key.deleted', { apiKey: ApiKeyView }>;
+
+/** A security alert raised or answered: a new device logged in; "It was me" / "Not me". */
+export type SecurityAlertEvent = AccountEventBase<'security.alert', { alert: SecurityAlertView }>;
+
 /** Every kind of event on the account stream. */
 export type AccountEvent =
   | SessionCreatedEvent
@@ -46,7 +59,11 @@ export type AccountEvent =
   | OrderUpdatedEvent
   | TradeExecutedEvent
   | DepositUpdatedEvent
-  | WithdrawalUpdatedEvent;
+  | WithdrawalUpdatedEvent
+  | SecurityUpdatedEvent
+  | SecurityAlertEvent
+  | ApiKeyUpdatedEvent
+  | ApiKeyDeletedEvent;
 export type AccountEventType = AccountEvent['type'];
 
 /** A depth diff of one engine update: absolute quantities per changed level, "0" removes the level. */
@@ -113,6 +130,12 @@ export function describeRevokeReason(reason: RevokeReason | 'expired'): string {
       return 'This device was signed out when every device of the account was logged out.';
     case 'slot_evicted':
       return 'This device was signed out because a newer login on the same platform took its slot.';
+    case 'password_changed':
+      return "This device was signed out because the account's password was changed.";
+    case 'two_factor_changed':
+      return "This device was signed out because the account's two-factor authentication was changed.";
+    case 'not_me':
+      return 'Every device was signed out because a login was reported as "Not me"; reset the password from the emailed link.';
     case 'expired':
       return "This device's session expired; log in again.";
   }

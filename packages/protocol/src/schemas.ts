@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { ApiKeyView } from './api-keys.ts';
 
 /**
  * Request and response schemas of the native API. The server validates with them and generates
@@ -12,6 +13,15 @@ export type Platform = (typeof platforms)[number];
 export const PlatformSchema = Type.Union(
   platforms.map((p) => Type.Literal(p)),
   { title: 'Platform', description: 'The kind of client: desktop, web, ios, android or ipad.' },
+);
+
+/**
+ * The platform a session view shows: a login's platform, or `api` for a request signed with an API
+ * key (`GET /v1/me` through a key describes the key as its session). Nobody logs in as `api`.
+ */
+export type SessionPlatform = Platform | 'api';
+const SessionPlatformSchema = Type.Unsafe<SessionPlatform>(
+  Type.String({ enum: [...platforms, 'api'], description: 'desktop, web, ios, android, ipad, or api.' }),
 );
 
 /** Longest password accepted; long passphrases are welcome, unbounded input is not (argon2 cost). */
@@ -48,6 +58,23 @@ export const LoginBody = Type.Object(
     platform: PlatformSchema,
     deviceName: Type.Optional(DeviceName),
     deviceId: Type.Optional(DeviceId),
+    twoFactorCode: Type.Optional(
+      Type.String({
+        minLength: 6,
+        maxLength: 40,
+        pattern: '^[0-9A-Za-z -]+$',
+        description: 'With 2FA on: a six-digit authenticator code or a recovery code.',
+      }),
+    ),
+    humanProof: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 2000,
+        pattern: '^[A-Za-z0-9+/=]+$',
+        description:
+          'When the server asked for it: the solved proof-of-work of GET /v1/auth/human-challenge (ALTCHA payload, base64).',
+      }),
+    ),
     cookie: Type.Optional(
       Type.Boolean({
         description:
@@ -75,6 +102,9 @@ export const revokeReasons = [
   'logout_others',
   'logout_all',
   'slot_evicted',
+  'password_changed',
+  'two_factor_changed',
+  'not_me',
 ] as const;
 /** Why a session ended before its lifetime ran out. */
 export type RevokeReason = (typeof revokeReasons)[number];
@@ -84,7 +114,7 @@ export const SessionView = Type.Object(
     id: Type.String({ description: 'Public id of the session; use it to sign this device out.' }),
     deviceId: Type.String(),
     deviceName: Type.String(),
-    platform: PlatformSchema,
+    platform: SessionPlatformSchema,
     ip: Type.String(),
     userAgent: Type.String(),
     createdAt: Type.String({ format: 'date-time' }),
@@ -116,7 +146,12 @@ export const LoginResponse = Type.Object({
 });
 export type LoginResponse = Static<typeof LoginResponse>;
 
-export const SessionList = Type.Object({ sessions: Type.Array(SessionView) });
+export const SessionList = Type.Object({
+  sessions: Type.Array(SessionView),
+  apiKeys: Type.Array(ApiKeyView, {
+    description: "The account's API keys, which are online devices too (A6).",
+  }),
+});
 export type SessionList = Static<typeof SessionList>;
 
 export const RevokeResult = Type.Object({ revoked: Type.Array(Type.String()) });
@@ -162,6 +197,7 @@ export const MeResponse = Type.Object({
   account: AccountView,
   session: SessionView,
   stream: Type.Object({ epoch: Type.String(), seq: Type.Integer() }),
+  apiKey: Type.Optional(ApiKeyView),
 });
 export type MeResponse = Static<typeof MeResponse>;
 

@@ -1,4 +1,9 @@
 import type {
+  ApiKeyCreated,
+  ApiKeyList,
+  ApiKeyView,
+  CreateApiKeyBody,
+  UpdateApiKeyBody,
   DepthView,
   KlineQuery,
   KlineView,
@@ -23,8 +28,26 @@ import type {
   DepositView,
   WithdrawalView,
   WithdrawBody,
+  ChangePasswordBody,
+  RecoveryCodesView,
+  SecurityLogPage,
+  SecurityView,
+  SecurityAlertView,
+  PasswordResetBody,
+  LoginPending,
+  ApprovedLoginView,
+  QrPending,
+  HumanChallengeView,
+  QrRequestView,
+  QrStartBody,
+  QrStartView,
+  StepUpBody,
+  StepUpResult,
+  TotpSetupView,
 } from '@lockstep/protocol';
+import { solveChallenge } from 'altcha-lib';
 import { LockstepApiError } from './api-error.ts';
+import { RequestSigner, type ApiKeyCredentials } from './signing.ts';
 import { AccountConnection, type ConnectOptions, type WebSocketConstructor } from './connection.ts';
 
 export interface ClientOptions {
@@ -42,6 +65,16 @@ export interface ClientOptions {
   userAgent?: string;
   /** A request with no answer after this long fails instead of hanging. */
   timeoutMs?: number;
+  /**
+   * Sign every request with this API key (bots): X-MBX-APIKEY plus `timestamp`, `recvWindow` and
+   * `signature` Binance-style, instead of a session. Only the trading, wallet and `me` routes
+   * accept keys.
+   */
+  apiKey?: ApiKeyCredentials;
+  /** The `recvWindow` (ms) of signed requests; the server's default (5000) when absent. */
+  recvWindow?: number;
+  /** The clock signed requests take their timestamp from (tests pass the server's). */
+  now?: () => number;
 }
 
 /** Default bound on one HTTP request. */
@@ -62,6 +95,8 @@ export class LockstepClient {
   private csrfToken: string | undefined;
   private readonly fetchImpl: typeof fetch;
   private readonly options: ClientOptions;
+  private readonly signer: RequestSigner | undefined;
+  private lastTimestamp = 0;
 
   constructor(options: ClientOptions) {
     this.options = options;
@@ -69,6 +104,7 @@ export class LockstepClient {
     this.token = options.token;
     this.csrfToken = options.csrfToken;
     this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.signer = options.apiKey && new RequestSigner(options.apiKey, options.recvWindow);
   }
 
   /** The bearer token this client sends, if any. */
@@ -81,12 +117,124 @@ export class LockstepClient {
     return this.request('POST', '/v1/auth/register', body);
   }
 
-  /** Logs this device in; the client keeps the token (or CSRF token) for later calls. */
-  async login(body: LoginBody): Promise<LoginResponse> {
-    const result = await this.request<LoginResponse>('POST', '/v1/auth/login', body);
+  /**
+   * Logs this device in; the client keeps the token (or CSRF token) for later calls. When the
+   * server asks for email verification (a new device, or too many devices online), the promise
+   * waits until the owner opens the emailed link and then resolves with the session;
+   * `onVerification` is told first, so an app can say "check your email".
+   */
+  async login(
+    body: LoginBody,
+    options: { onVerification?: (verification: LoginPending['verification']) => void } = {},
+  ): Promise<LoginResponse> {
+    const result = await this.startLogin(body);
+    if (!('verification' in result)) return result;
+    options.onVerification?.(result.verification);
+    return this.waitForLogin(result.verification);
+  }
+
+  /**
+   * A login that returns at once: the session, or the pending verification to wait on. When the
+   * server asks for human verification (a risky login), the client solves the proof-of-work
+   * challenge itself (a fraction of a second) and sends the login again, once.
+   */
+  async startLogin(body: LoginBody): Promise<LoginResponse | LoginPending> {
+    let result: LoginResponse | LoginPending;
+    try {
+      result = await this.request<LoginResponse | LoginPending>('POST', '/v1/auth/login', body);
+    } catch (error) {
+      if (!(error instanceof LockstepApiError) || error.code !== 'HUMAN_VERIFICATION_REQUIRED') throw error;
+      const humanProof = await this.solveHumanChallenge();
+      result = await this.request<LoginResponse | LoginPending>('POST', '/v1/auth/login', {
+        ...body,
+        humanProof,
+      });
+    }
+    if (!('verification' in result)) this.keep(result);
+    return result;
+  }
+
+  /** Fetches and solves a proof-of-work challenge; the answer is the login's `humanProof`. */
+  async solveHumanChallenge(): Promise<string> {
+    const challenge = await this.request<HumanChallengeView>('GET', '/v1/auth/human-challenge');
+    const { promise } = solveChallenge(
+      challenge.challenge,
+      challenge.salt,
+      challenge.algorithm,
+      challenge.maxnumber ?? 1_000_000,
+    );
+    const solution = await promise;
+    if (!solution) throw new Error('the human-verification challenge has no solution in its range');
+    const payload = { ...challenge, number: solution.number };
+    delete (payload as { maxnumber?: number }).maxnumber;
+    return btoa(JSON.stringify(payload));
+  }
+
+  /** Waits (long polls) until a pending login's emailed link is opened; then keeps its session. */
+  async waitForLogin(verification: { id: string; waitToken: string }): Promise<LoginResponse> {
+    for (;;) {
+      const result = await this.request<LoginResponse | LoginPending>('POST', '/v1/auth/login/wait', {
+        id: verification.id,
+        waitToken: verification.waitToken,
+      });
+      if (!('verification' in result)) {
+        this.keep(result);
+        return result;
+      }
+    }
+  }
+
+  /** QR login, on the device that is not logged in: a code to show as a QR (valid two minutes). */
+  startQrLogin(body: QrStartBody): Promise<QrStartView> {
+    return this.request('POST', '/v1/auth/qr', body);
+  }
+
+  /**
+   * Waits (long polls) until a phone confirms the QR code; then keeps the fresh session.
+   * `onStatus` hears "scanned" when a phone has scanned it but not yet confirmed.
+   */
+  async waitForQrLogin(
+    qr: { id: string; waitToken: string },
+    options: { onStatus?: (status: 'pending' | 'scanned') => void } = {},
+  ): Promise<LoginResponse> {
+    let seen: 'pending' | 'scanned' = 'pending';
+    for (;;) {
+      const result: LoginResponse | QrPending = await this.request<LoginResponse | QrPending>(
+        'POST',
+        '/v1/auth/qr/wait',
+        {
+          id: qr.id,
+          waitToken: qr.waitToken,
+          seen,
+        },
+      );
+      if (!('qr' in result)) {
+        this.keep(result);
+        return result;
+      }
+      if (result.qr.status !== seen) options.onStatus?.(result.qr.status);
+      seen = result.qr.status;
+    }
+  }
+
+  /** On a logged-in phone: what device a scanned QR code would log in. Logs no one in. */
+  scanQr(code: string): Promise<{ request: QrRequestView }> {
+    return this.request('POST', '/v1/auth/qr/scan', { code });
+  }
+
+  /** On a logged-in phone: confirms a scanned QR code; the waiting device gets its session. */
+  approveQr(code: string): Promise<{ request: QrRequestView }> {
+    return this.request('POST', '/v1/auth/qr/approve', { code });
+  }
+
+  /** Approves a waiting login with the token of its emailed link (what the link's page does). */
+  verifyLogin(token: string): Promise<ApprovedLoginView> {
+    return this.request('POST', '/v1/auth/verify-login', { token });
+  }
+
+  private keep(result: LoginResponse): void {
     if (result.token) this.token = result.token;
     if (result.csrfToken) this.csrfToken = result.csrfToken;
-    return result;
   }
 
   /** Logs this device out and forgets its credential. */
@@ -122,12 +270,117 @@ export class LockstepClient {
     return result;
   }
 
+  /**
+   * Re-authenticates for sensitive actions (withdrawals, API keys, security changes). The server
+   * rotates the session's token; this client switches to the new one.
+   */
+  async stepUp(body: StepUpBody): Promise<StepUpResult> {
+    const result = await this.request<StepUpResult>('POST', '/v1/auth/step-up', body);
+    if (result.token) this.token = result.token;
+    if (result.csrfToken) this.csrfToken = result.csrfToken;
+    return result;
+  }
+
+  /** Security settings: 2FA, anti-phishing code, withdrawal hold. */
+  security(): Promise<{ security: SecurityView }> {
+    return this.request('GET', '/v1/security');
+  }
+
+  /** Starts turning 2FA on (after a step-up): the secret, its otpauth URI and an SVG QR code. */
+  beginTwoFactor(): Promise<TotpSetupView> {
+    return this.request('POST', '/v1/security/2fa/setup');
+  }
+
+  /** Confirms the setup with a first code; returns the ten recovery codes, shown only now. */
+  enableTwoFactor(code: string): Promise<RecoveryCodesView> {
+    return this.request('POST', '/v1/security/2fa/enable', { code });
+  }
+
+  /** Turns 2FA off (after a step-up) with a current or recovery code. */
+  disableTwoFactor(code: string): Promise<{ security: SecurityView }> {
+    return this.request('POST', '/v1/security/2fa/disable', { code });
+  }
+
+  /** Changes the password; every other device of the account is signed out. */
+  changePassword(body: ChangePasswordBody): Promise<{ security: SecurityView }> {
+    return this.request('POST', '/v1/security/password', body);
+  }
+
+  /** Sets the phrase every Lockstep email shows (after a step-up). */
+  setAntiPhishingCode(code: string): Promise<{ security: SecurityView }> {
+    return this.request('PUT', '/v1/security/anti-phishing-code', { code });
+  }
+
+  /** Whether a login from a new device holds withdrawals for 48 hours (after a step-up). */
+  setSecurityPolicy(policy: { newDeviceWithdrawalHold: boolean }): Promise<{ security: SecurityView }> {
+    return this.request('PUT', '/v1/security/policy', policy);
+  }
+
+  /** Security alerts nobody has answered yet (logins from new devices). */
+  securityAlerts(): Promise<{ alerts: SecurityAlertView[] }> {
+    return this.request('GET', '/v1/security/alerts');
+  }
+
+  /** "It was me": closes the alert on every device. */
+  confirmAlert(alertId: string): Promise<{ alert: SecurityAlertView }> {
+    return this.request('POST', `/v1/security/alerts/${encodeURIComponent(alertId)}/confirm`);
+  }
+
+  /**
+   * "Not me": signs out every device (this one too) and every API key, locks login and emails a
+   * password-reset link. The client forgets its credential.
+   */
+  async denyAlert(alertId: string): Promise<{ alert: SecurityAlertView }> {
+    const result = await this.request<{ alert: SecurityAlertView }>(
+      'POST',
+      `/v1/security/alerts/${encodeURIComponent(alertId)}/deny`,
+    );
+    this.forget();
+    return result;
+  }
+
+  /** Sets a new password with the token of an emailed reset link (no session needed). */
+  resetPassword(body: PasswordResetBody): Promise<{ reset: true }> {
+    return this.request('POST', '/v1/auth/password-reset', body);
+  }
+
+  securityLog(query: PageQuery = {}): Promise<SecurityLogPage> {
+    const params = new URLSearchParams();
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    if (query.before !== undefined) params.set('before', String(query.before));
+    const qs = params.toString();
+    return this.request('GET', `/v1/security/log${qs ? `?${qs}` : ''}`);
+  }
+
   loginHistory(query: PageQuery = {}): Promise<LoginHistoryPage> {
     const params = new URLSearchParams();
     if (query.limit !== undefined) params.set('limit', String(query.limit));
     if (query.before !== undefined) params.set('before', String(query.before));
     const qs = params.toString();
     return this.request('GET', `/v1/login-history${qs ? `?${qs}` : ''}`);
+  }
+
+  /** The account's API keys (never their keys or secrets). */
+  apiKeys(): Promise<ApiKeyList> {
+    return this.request('GET', '/v1/api-keys');
+  }
+
+  /**
+   * Creates an API key (after a step-up). The answer carries the key, and for HMAC_SHA256 the
+   * secret: both are shown only this once.
+   */
+  createApiKey(body: CreateApiKeyBody): Promise<ApiKeyCreated> {
+    return this.request('POST', '/v1/api-keys', body);
+  }
+
+  /** Edits a key's label, permissions or IP whitelist (after a step-up). */
+  updateApiKey(id: string, body: UpdateApiKeyBody): Promise<{ apiKey: ApiKeyView }> {
+    return this.request('PATCH', `/v1/api-keys/${encodeURIComponent(id)}`, body);
+  }
+
+  /** Deletes a key (after a step-up); requests signed with it are refused at once. */
+  deleteApiKey(id: string): Promise<{ apiKey: ApiKeyView }> {
+    return this.request('DELETE', `/v1/api-keys/${encodeURIComponent(id)}`);
   }
 
   /** Places an order; resolves once it is durable, with its state and its fills. */
@@ -292,6 +545,19 @@ export class LockstepClient {
     return this.request('POST', '/v1/admin/deposits', body, { 'x-lockstep-admin-token': adminToken });
   }
 
+  /** Operator: lifts an account's failed-login lock. */
+  adminUnlock(
+    adminToken: string,
+    body: { email: string },
+  ): Promise<{ email: string; passwordResetRequired: boolean }> {
+    return this.request('POST', '/v1/admin/unlock', body, { 'x-lockstep-admin-token': adminToken });
+  }
+
+  /** Lifts the failed-login lock with the token of the emailed unlock link (no session needed). */
+  unlockLogin(token: string): Promise<{ unlocked: true }> {
+    return this.request('POST', '/v1/auth/unlock-login', { token });
+  }
+
   /** Sends one request and returns its JSON body, or throws LockstepApiError with the server's code. */
   async request<T>(
     method: string,
@@ -301,24 +567,29 @@ export class LockstepClient {
   ): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (this.signer) headers['x-mbx-apikey'] = this.signer.key;
+    else if (this.token) headers.authorization = `Bearer ${this.token}`;
     else if (this.csrfToken && method !== 'GET') headers['x-csrf-token'] = this.csrfToken;
     if (this.options.userAgent) headers['user-agent'] = this.options.userAgent;
+    const bodyText = body === undefined ? undefined : JSON.stringify(body);
     const init: RequestInit = {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: bodyText,
       credentials: 'same-origin',
       signal: AbortSignal.timeout(this.options.timeoutMs ?? requestTimeoutMs),
     };
+    // A signed request is signed again for a second attempt: the server refuses replays.
+    const url = async () =>
+      `${this.baseUrl}${this.signer ? await this.signedPath(path, bodyText ?? '') : path}`;
     let response: Response;
     try {
-      response = await this.fetchImpl(`${this.baseUrl}${path}`, init);
+      response = await this.fetchImpl(await url(), init);
     } catch (error) {
       // A kept-alive connection may have been closed by a server restart just before this request
       // went out on it; a read is safe to send once more on a fresh connection.
       if (method !== 'GET') throw error;
-      response = await this.fetchImpl(`${this.baseUrl}${path}`, init);
+      response = await this.fetchImpl(await url(), init);
     }
     const text = await response.text();
     let parsed: unknown;
@@ -329,6 +600,16 @@ export class LockstepClient {
     }
     if (!response.ok) throw new LockstepApiError(response.status, parsed ?? {});
     return parsed as T;
+  }
+
+  /** The path with its query signed by this client's API key, at a fresh timestamp. */
+  private async signedPath(path: string, body: string): Promise<string> {
+    const question = path.indexOf('?');
+    const query = question < 0 ? '' : path.slice(question + 1);
+    // Strictly increasing, so two identical requests within one millisecond are not one replayed.
+    const timestamp = Math.max((this.options.now ?? Date.now)(), this.lastTimestamp + 1);
+    this.lastTimestamp = timestamp;
+    return `${question < 0 ? path : path.slice(0, question)}?${await this.signer!.signQuery(query, body, timestamp)}`;
   }
 
   private forget(): void {

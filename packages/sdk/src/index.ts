@@ -6,4 +6,5 @@ export {
   type WebSocketLike,
 } from './connection.ts';
 export { LockstepApiError } from './api-error.ts';
+export { RequestSigner, type ApiKeyCredentials } from './signing.ts';
 export type * from '@lockstep/protocol';

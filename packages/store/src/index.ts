@@ -3,3 +3,4 @@ export type * from './repositories.ts';
 export { openSqliteStore } from './sqlite.ts';
 export { migrations, migrateToLatest } from './migrations/index.ts';
 export { openPostgresStore, type PostgresStoreOptions } from './postgres.ts';
+export { emptySecurity } from './kysely-security.ts';

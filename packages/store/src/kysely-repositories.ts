@@ -9,6 +9,8 @@ import { kyselyBalances } from './kysely-balances.ts';
 import { kyselyOrders } from './kysely-orders.ts';
 import { kyselyCandles, kyselyTrades } from './kysely-market-data.ts';
 import { kyselyDepositAddresses, kyselyDeposits, kyselyWithdrawals } from './kysely-wallet.ts';
+import { kyselyChallenges, kyselySecurity, kyselySecurityLog } from './kysely-security.ts';
+import { kyselyApiKeys } from './kysely-api-keys.ts';
 
 /** SQL `in` lists are bounded so one statement never grows past the drivers' parameter limits. */
 const inListMax = 500;
@@ -104,6 +106,9 @@ export function kyselyRepositories(db: Executor, dialect: Dialect): Repositories
         const row = await db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
         return row && toAccount(row);
       },
+      async setPasswordHash(id, passwordHash) {
+        await db.updateTable('accounts').set({ password_hash: passwordHash }).where('id', '=', id).execute();
+      },
       nextSeq: (accountId) => advanceSeq(accountId, 1),
       advanceSeq,
       async lock(accountId) {
@@ -184,6 +189,13 @@ export function kyselyRepositories(db: Executor, dialect: Dialect): Repositories
           revoked.push(...rows.map(toSession));
         }
         return revoked;
+      },
+      async rotateToken(id, tokenHash, csrfHash) {
+        await db
+          .updateTable('sessions')
+          .set({ token_hash: tokenHash, csrf_hash: csrfHash })
+          .where('id', '=', id)
+          .execute();
       },
       async touch(id, at) {
         await db.updateTable('sessions').set({ last_active_at: at }).where('id', '=', id).execute();
@@ -307,5 +319,9 @@ export function kyselyRepositories(db: Executor, dialect: Dialect): Repositories
     deposits: kyselyDeposits(db),
     withdrawals: kyselyWithdrawals(db),
     candles: kyselyCandles(db),
+    security: kyselySecurity(db),
+    securityLog: kyselySecurityLog(db),
+    challenges: kyselyChallenges(db),
+    apiKeys: kyselyApiKeys(db),
   };
 }

@@ -184,3 +184,75 @@ export interface CandleRecord {
   quoteVolume: number;
   tradeCount: number;
 }
+
+/** An account's security settings; an account without a row has the defaults (`emptySecurity`). */
+export interface SecurityRecord {
+  accountId: number;
+  antiPhishingCode: string | null;
+  /** Sealed TOTP secret of the active second factor; null when 2FA is off. */
+  totpSecret: string | null;
+  /** Sealed secret waiting for its confirming code. */
+  totpPendingSecret: string | null;
+  totpPendingAt: number | null;
+  totpEnabledAt: number | null;
+  totpLastStep: number;
+  withdrawalHoldUntil: number;
+  withdrawalHoldReason: string | null;
+  /** A10's account policy: a login from a new device holds withdrawals. */
+  newDeviceHold: boolean;
+  /** Set while login is refused until a password reset ("Not me", A9). */
+  loginLockedAt: number | null;
+  loginLockReason: string | null;
+  updatedAt: number;
+}
+
+/** A decision waiting to be made: a security alert, an emailed link, a login waiting on one. */
+export interface ChallengeRecord {
+  id: string;
+  kind: string;
+  /** Null only for a QR login code that no phone has scanned yet. */
+  accountId: number | null;
+  secretHash: string | null;
+  waitHash: string | null;
+  status: string;
+  data: Record<string, unknown>;
+  createdAt: number;
+  expiresAt: number;
+  decidedAt: number | null;
+}
+
+export interface SecurityLogRecord {
+  id: number;
+  accountId: number;
+  kind: string;
+  detail: Record<string, unknown>;
+  sessionId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  createdAt: number;
+}
+
+/** How an API key's requests are signed. */
+export type ApiKeyType = 'HMAC_SHA256' | 'ED25519';
+
+/**
+ * An API key (A13). The key itself is kept only as its SHA-256 hash (plus a short prefix to show);
+ * an HMAC key's secret is sealed, an Ed25519 key's public key is kept as SPKI PEM.
+ */
+export interface ApiKeyRecord {
+  id: string;
+  accountId: number;
+  label: string;
+  keyHash: string;
+  keyPrefix: string;
+  type: ApiKeyType;
+  /** HMAC_SHA256: the secret sealed with the server's secret key; null for ED25519. */
+  sealedSecret: string | null;
+  /** ED25519: the client's public key as SPKI PEM; null for HMAC_SHA256. */
+  publicKey: string | null;
+  permissions: string[];
+  ipWhitelist: string[];
+  createdAt: number;
+  updatedAt: number;
+  lastUsedAt: number | null;
+}

@@ -1,5 +1,6 @@
 import type {
   AccountRecord,
+  ApiKeyRecord,
   BalanceRecord,
   CandleRecord,
   DepositAddressRecord,
@@ -7,6 +8,9 @@ import type {
   EngineSnapshotRecord,
   JournalEntry,
   LoginHistoryRecord,
+  SecurityLogRecord,
+  ChallengeRecord,
+  SecurityRecord,
   OrderRecord,
   OrderStatusName,
   SessionRecord,
@@ -22,6 +26,7 @@ export interface AccountRepository {
   create(input: Omit<AccountRecord, 'id' | 'streamSeq'>): Promise<AccountRecord>;
   findByEmail(email: string): Promise<AccountRecord | undefined>;
   findById(id: number): Promise<AccountRecord | undefined>;
+  setPasswordHash(id: number, passwordHash: string): Promise<void>;
   /** Advances the account's stream head by one and returns the new `seq`; call inside a transaction. */
   nextSeq(accountId: number): Promise<{ epoch: string; seq: number }>;
   /**
@@ -48,6 +53,8 @@ export interface SessionRepository {
   /** Marks the sessions revoked; returns those that were live and are now revoked. */
   revoke(accountId: number, ids: readonly string[], at: number, reason: string): Promise<SessionRecord[]>;
   touch(id: string, at: number): Promise<void>;
+  /** Gives the session a new token (and CSRF token): the old ones stop working at once. */
+  rotateToken(id: string, tokenHash: string, csrfHash: string | null): Promise<void>;
 }
 
 /** The numbered account event stream. */
@@ -220,6 +227,74 @@ export interface CandleRepository {
   ): Promise<CandleRecord[]>;
 }
 
+/** Security settings, second factor, recovery codes, step-ups and known devices (issue 4). */
+export interface SecurityRepository {
+  get(accountId: number): Promise<SecurityRecord>;
+  /** Writes the given fields, creating the account's row when it has none. */
+  update(accountId: number, patch: Partial<Omit<SecurityRecord, 'accountId'>>, at: number): Promise<void>;
+  /**
+   * Records `step` as the last accepted TOTP time step if it is later than the stored one, in one
+   * statement; false when it is not, so two submissions of one code cannot both pass.
+   */
+  consumeTotpStep(accountId: number, step: number): Promise<boolean>;
+  /** Replaces the account's recovery codes with these hashes. */
+  replaceRecoveryCodes(accountId: number, hashes: readonly string[], at: number): Promise<void>;
+  /** Marks an unused code used in one statement; false when it does not exist or was used. */
+  useRecoveryCode(accountId: number, hash: string, at: number): Promise<boolean>;
+  unusedRecoveryCodes(accountId: number): Promise<number>;
+  deleteRecoveryCodes(accountId: number): Promise<void>;
+  setStepUp(sessionId: string, at: number): Promise<void>;
+  stepUpAt(sessionId: string): Promise<number | null>;
+  /** Remembers the device; true when the account had never logged in from it. */
+  rememberDevice(accountId: number, deviceId: string, at: number): Promise<boolean>;
+  knownDeviceCount(accountId: number): Promise<number>;
+  isKnownDevice(accountId: number, deviceId: string): Promise<boolean>;
+}
+
+/** Alerts, emailed links and waiting logins; each is decided once (guarded status moves). */
+export interface ChallengeRepository {
+  insert(challenge: ChallengeRecord): Promise<void>;
+  get(id: string): Promise<ChallengeRecord | undefined>;
+  findBySecretHash(hash: string): Promise<ChallengeRecord | undefined>;
+  /** Pending, unexpired challenges of a kind, oldest first. */
+  listOpen(accountId: number, kind: string, now: number): Promise<ChallengeRecord[]>;
+  /** Moves the status from `from` to `to` in one statement; false when it was not `from`. */
+  decide(id: string, from: string, to: string, at: number): Promise<boolean>;
+  /**
+   * Binds an unscanned (or this account's scanned) QR code to the account that scanned it, in one
+   * statement; false when another account got there first or the code is past scanning.
+   */
+  bindAccount(id: string, accountId: number, at: number): Promise<boolean>;
+  /** Ends every pending or approved challenge of a kind (a used reset link voids the others). */
+  expireOpen(accountId: number, kind: string, at: number): Promise<void>;
+}
+
+export interface SecurityLogRepository {
+  insert(entry: Omit<SecurityLogRecord, 'id'>): Promise<void>;
+  /** Newest first; `before` pages backwards by id. */
+  page(accountId: number, before: number | undefined, limit: number): Promise<SecurityLogRecord[]>;
+}
+
+/** The fields of an API key its owner may edit. */
+export type ApiKeyPatch = Partial<Pick<ApiKeyRecord, 'label' | 'permissions' | 'ipWhitelist'>>;
+
+/** API keys (A13): looked up by the hash of the key on every signed request. */
+export interface ApiKeyRepository {
+  insert(key: ApiKeyRecord): Promise<void>;
+  findByKeyHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
+  get(accountId: number, id: string): Promise<ApiKeyRecord | undefined>;
+  /** The account's keys, oldest first. */
+  list(accountId: number): Promise<ApiKeyRecord[]>;
+  count(accountId: number): Promise<number>;
+  /** Writes the given fields; returns the updated key, or undefined when the account has no such key. */
+  update(accountId: number, id: string, patch: ApiKeyPatch, at: number): Promise<ApiKeyRecord | undefined>;
+  /** Deletes one key; returns it as it was, or undefined when the account has no such key. */
+  delete(accountId: number, id: string): Promise<ApiKeyRecord | undefined>;
+  /** Deletes every key of the account; returns them as they were. */
+  deleteAll(accountId: number): Promise<ApiKeyRecord[]>;
+  touch(id: string, at: number): Promise<void>;
+}
+
 export interface Repositories {
   accounts: AccountRepository;
   sessions: SessionRepository;
@@ -235,6 +310,10 @@ export interface Repositories {
   deposits: DepositRepository;
   withdrawals: WithdrawalRepository;
   candles: CandleRepository;
+  security: SecurityRepository;
+  securityLog: SecurityLogRepository;
+  challenges: ChallengeRepository;
+  apiKeys: ApiKeyRepository;
 }
 
 /** The storage the server runs on: SQLite embedded, PostgreSQL in a cluster. */

@@ -70,6 +70,71 @@ export interface Database {
   deposits: DepositsTable;
   withdrawals: WithdrawalsTable;
   candles: CandlesTable;
+  account_security: AccountSecurityTable;
+  recovery_codes: RecoveryCodesTable;
+  security_log: SecurityLogTable;
+  session_step_ups: SessionStepUpsTable;
+  known_devices: KnownDevicesTable;
+  auth_challenges: AuthChallengesTable;
+  api_keys: ApiKeysTable;
+}
+
+export interface AccountSecurityTable {
+  account_id: number;
+  anti_phishing_code: string | null;
+  totp_secret: string | null;
+  totp_pending_secret: string | null;
+  totp_pending_at: number | null;
+  totp_enabled_at: number | null;
+  totp_last_step: number;
+  withdrawal_hold_until: number;
+  withdrawal_hold_reason: string | null;
+  new_device_hold: number;
+  login_locked_at: number | null;
+  login_lock_reason: string | null;
+  updated_at: number;
+}
+
+export interface RecoveryCodesTable {
+  account_id: number;
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
+}
+
+export interface SecurityLogTable {
+  id: Generated<number>;
+  account_id: number;
+  kind: string;
+  detail: string;
+  session_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: number;
+}
+
+export interface SessionStepUpsTable {
+  session_id: string;
+  at: number;
+}
+
+export interface AuthChallengesTable {
+  id: string;
+  kind: string;
+  account_id: number | null;
+  secret_hash: string | null;
+  wait_hash: string | null;
+  status: string;
+  data: string;
+  created_at: number;
+  expires_at: number;
+  decided_at: number | null;
+}
+
+export interface KnownDevicesTable {
+  account_id: number;
+  device_id: string;
+  first_seen_at: number;
 }
 
 /** One accepted engine command; `seq` is assigned by the host, strictly increasing. */
@@ -175,4 +240,21 @@ export interface CandlesTable {
   volume: number;
   quote_volume: number;
   trade_count: number;
+}
+
+/** API keys (A13); `permissions` and `ip_whitelist` are JSON arrays of strings. */
+export interface ApiKeysTable {
+  id: string;
+  account_id: number;
+  label: string;
+  key_hash: string;
+  key_prefix: string;
+  type: string;
+  sealed_secret: string | null;
+  public_key: string | null;
+  permissions: string;
+  ip_whitelist: string;
+  created_at: number;
+  updated_at: number;
+  last_used_at: number | null;
 }

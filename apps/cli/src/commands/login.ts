@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
+import QRCode from 'qrcode';
 import { platforms, type Platform } from '@lockstep/protocol';
-import type { LoginResponse } from '@lockstep/sdk';
+import type { LoginResponse, QrStartView } from '@lockstep/sdk';
 import {
   addClientOptions,
   clientAction,
@@ -9,6 +10,7 @@ import {
   type CommandContext,
 } from '../context.ts';
 import { CliError, UsageError } from '../errors.ts';
+import { printable, shortTime } from '../format.ts';
 import type { CliIo } from '../io.ts';
 import { obtainPassword } from '../password-input.ts';
 import { newDeviceId, saveProfile } from '../profiles.ts';
@@ -45,6 +47,14 @@ export function addDeviceOptions(command: Command): Command {
     );
 }
 
+/** The device a profile logs in as: its own id, kept across logins, and the name to list it under. */
+function profileDevice(context: CommandContext, flags: LoginFlags): { deviceId: string; deviceName: string } {
+  return {
+    deviceId: context.profile?.deviceId ?? newDeviceId(),
+    deviceName: flags.deviceName ?? defaultDeviceName(context.profileName),
+  };
+}
+
 /**
  * Logs this profile in with its own device id, stores the new token, and signs out the session the
  * profile held before, so one profile is always one device.
@@ -55,11 +65,74 @@ export async function logInProfile(
   password: string,
   flags: LoginFlags,
 ): Promise<ProfileLogin> {
+  const device = profileDevice(context, flags);
+  const body = { email, password, platform: flags.platform, ...device };
+  const result = await context.call(() =>
+    context.client().login(body, {
+      // The wait happens on stderr's side of the screen: stdout stays the login's result alone.
+      onVerification: (v) =>
+        context.io.stderr.write(
+          `${v.reason === 'new_device' ? 'This device is new to the account' : 'Many devices are signed in'}: ` +
+            `open the link emailed to ${email} to approve this login (valid until ${v.expiresAt}). Waiting…\n`,
+        ),
+    }),
+  );
+  return keepLogin(context, result, device.deviceId, flags.platform);
+}
+
+/**
+ * Logs this profile in by QR code (A3): shows a code for a logged-in phone to scan and confirm,
+ * waits for the confirmation, then keeps the session exactly as a password login does.
+ */
+export async function logInProfileByQr(context: CommandContext, flags: LoginFlags): Promise<ProfileLogin> {
+  const platform = flags.platform;
+  // The phone that confirms is the trusted device; a QR login only brings a desktop or a browser in.
+  if (platform !== 'desktop' && platform !== 'web') {
+    throw new UsageError(`--qr logs in a desktop or web device, not ${platform}`);
+  }
+  const device = profileDevice(context, flags);
+  const client = context.client();
+  const qr = await context.call(() => client.startQrLogin({ platform, ...device }));
+  context.io.stderr.write(await qrInstructions(qr));
+  let scanned = false;
+  const result = await context.call(() =>
+    client.waitForQrLogin(qr, {
+      // The server repeats the status on every long poll; saying it once is enough.
+      onStatus: (status) => {
+        if (status !== 'scanned' || scanned) return;
+        scanned = true;
+        context.io.stderr.write('scanned on a phone, waiting for confirmation\n');
+      },
+    }),
+  );
+  return keepLogin(context, result, device.deviceId, platform);
+}
+
+/** The QR code to scan, the same code as text (for `lockstep qr approve`), and until when it works. */
+async function qrInstructions(qr: QrStartView): Promise<string> {
+  const code = printable(qr.code);
+  // The terminal renderer paints both colours itself, so the code scans on dark and light themes alike.
+  const picture = await QRCode.toString(qr.code, { type: 'terminal', small: true });
+  return [
+    picture.trimEnd(),
+    'Scan this code with a phone that is logged in to your account, or run there:',
+    `  lockstep qr approve ${code}`,
+    `The code works once, until ${printable(shortTime(qr.expiresAt))} UTC. Waiting…`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * Stores a fresh session as this profile's and signs out the session the profile held before, at
+ * the server that issued it. Every way of logging in ends here, so they all leave the same profile.
+ */
+async function keepLogin(
+  context: CommandContext,
+  { token, account, session, evicted }: LoginResponse,
+  deviceId: string,
+  platform: Platform,
+): Promise<ProfileLogin> {
   const previous = context.profile;
-  const deviceId = previous?.deviceId ?? newDeviceId();
-  const deviceName = flags.deviceName ?? defaultDeviceName(context.profileName);
-  const body = { email, password, platform: flags.platform, deviceName, deviceId };
-  const { token, account, session, evicted } = await context.call(() => context.client().login(body));
   const response: LoginOutput = { account, session, evicted };
   if (!token) throw new CliError('NO_TOKEN', 'the server answered the login without a bearer token');
   saveProfile(context.dir, context.profileName, {
@@ -68,7 +141,7 @@ export async function logInProfile(
     sessionId: response.session.id,
     deviceId,
     email: response.account.email,
-    platform: flags.platform,
+    platform,
   });
   let replaced: string | undefined;
   if (previous?.token && previous.sessionId) {
@@ -103,19 +176,38 @@ export function describeLogin(context: CommandContext, { response, replaced }: P
   return `${lines.join('\n')}\n`;
 }
 
+/** The flags of the `login` command itself: a password login's, or --qr. */
+interface LoginCommandFlags extends LoginFlags {
+  qr?: boolean;
+}
+
 /** Adds `login`. */
 export function addLoginCommand(program: Command, io: CliIo): void {
   const command = program
     .command('login')
-    .description('log this profile in as a device of your account')
+    .description('log this profile in as a device of your account, with a password or a QR code')
     .option('--email <email>', "account email (default: the profile's last one)")
-    .option('--password-stdin', 'read the password from the first line of stdin');
+    .option('--password-stdin', 'read the password from the first line of stdin')
+    .option('--qr', 'show a QR code for a logged-in phone to confirm, instead of a password');
   addClientOptions(addDeviceOptions(command)).action(
-    clientAction<LoginFlags>(io, async (context, flags) => {
-      const email = flags.email ?? context.profile?.email;
-      if (!email) throw new UsageError('--email is required');
-      const password = await obtainPassword(io, { fromStdin: flags.passwordStdin === true, confirm: false });
-      const login = await logInProfile(context, email, password, flags);
+    clientAction<LoginCommandFlags>(io, async (context, flags) => {
+      let login: ProfileLogin;
+      if (flags.qr) {
+        // The phone that confirms decides which account this is; an email or password has no part.
+        const conflicting = [
+          flags.email !== undefined && '--email',
+          flags.passwordStdin && '--password-stdin',
+        ];
+        const given = conflicting.filter((flag): flag is string => typeof flag === 'string');
+        if (given.length > 0) throw new UsageError(`--qr cannot be combined with ${given.join(' or ')}`);
+        login = await logInProfileByQr(context, flags);
+      } else {
+        const email = flags.email ?? context.profile?.email;
+        if (!email) throw new UsageError('--email is required');
+        const fromStdin = flags.passwordStdin === true;
+        const password = await obtainPassword(io, { fromStdin, confirm: false });
+        login = await logInProfile(context, email, password, flags);
+      }
       context.output(login.response, () => describeLogin(context, login));
     }),
   );

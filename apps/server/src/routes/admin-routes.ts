@@ -5,6 +5,7 @@ import { Type } from '@sinclair/typebox';
 import { parseUnits } from '@lockstep/engine';
 import { BalanceView, LockstepError } from '@lockstep/protocol';
 import type { RouteDeps } from './deps.ts';
+import type { SecurityService } from '../services/security-service.ts';
 import { adminTokenMatches } from '../security/admin-token.ts';
 import { normalizeEmail } from '../services/auth-service.ts';
 import { engineRejection } from '../trading/order-request.ts';
@@ -41,13 +42,33 @@ const DepositBody = Type.Object(
 
 /** Operator routes (F4), authenticated by the token in the data folder, never by a user session. */
 export const adminRoutes: FastifyPluginAsyncTypebox<
-  RouteDeps & { trading: TradingService; adminTokenHash: string }
+  RouteDeps & { trading: TradingService; adminTokenHash: string; securityService: SecurityService }
 > = async (
   app,
-  { store, trading, adminTokenHash },
+  { store, trading, adminTokenHash, securityService },
   // eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract.
 ) => {
   app.addHook('onRequest', requireOperator(adminTokenHash));
+
+  app.post(
+    '/v1/admin/unlock',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Lift an account\'s failed-login lock (a "Not me" lock needs the owner\'s password reset)',
+        body: Type.Object(
+          { email: Type.String({ minLength: 3, maxLength: 254 }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ email: Type.String(), passwordResetRequired: Type.Boolean() }),
+          400: { $ref: 'Error#' },
+          401: { $ref: 'Error#' },
+        },
+      },
+    },
+    async (request) => securityService.unlockByOperator(request.body.email),
+  );
 
   app.post(
     '/v1/admin/deposits',

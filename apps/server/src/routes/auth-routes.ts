@@ -1,27 +1,61 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
 import {
   AccountView,
+  ApprovedLoginView,
+  LinkTokenBody,
   LoginBody,
+  LoginPending,
   LoginResponse,
+  LoginWaitBody,
+  HumanChallengeView,
+  QrPending,
+  QrStartBody,
+  QrStartView,
+  QrWaitBody,
   RegisterBody,
   RevokeResult,
   LockstepError,
 } from '@lockstep/protocol';
 import type { RouteDeps } from './deps.ts';
+import type { LoginOutcome } from '../services/auth-service.ts';
+import { newId } from '../security/tokens.ts';
+import type { SecurityService } from '../services/security-service.ts';
 import { csrfCookie, principalOf, requireSession, sessionCookie } from '../http/authentication.ts';
 import { presentAccount, presentSession } from '../services/presenters.ts';
 
 const errors = {
   400: { $ref: 'Error#' },
   401: { $ref: 'Error#' },
+  403: { $ref: 'Error#' },
   409: { $ref: 'Error#' },
   429: { $ref: 'Error#' },
 };
 
+/** How long one POST /v1/auth/login/wait holds on before answering "still pending". */
+const loginWaitMs = 20_000;
+
 /** Registration, login and logout of this device. */
-// eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract.
-export const authRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { auth, config, metrics }) => {
+export const authRoutes: FastifyPluginAsyncTypebox<RouteDeps & { securityService: SecurityService }> = async (
+  app,
+  { auth, config, metrics, securityService },
+  // eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract.
+) => {
+  /** The body of a successful login; a browser's token goes into cookies instead of the body. */
+  const loggedIn = (outcome: LoginOutcome, cookie: boolean | undefined, reply: FastifyReply) => {
+    const session = presentSession(outcome.session, config.lifetimes, outcome.session.id);
+    const evicted = outcome.evicted.map((s) => presentSession(s, config.lifetimes, outcome.session.id));
+    const body = { account: presentAccount(outcome.account), session, evicted };
+    if (!cookie) return { ...body, token: outcome.token };
+    const maxAge = Math.floor(config.lifetimes.absoluteMs / 1000);
+    const cookieOptions = { path: '/', sameSite: 'strict', secure: config.secureCookies, maxAge } as const;
+    void reply.setCookie(sessionCookie, outcome.token, { ...cookieOptions, httpOnly: true });
+    // The CSRF token is readable by the page's own script, which echoes it in X-CSRF-Token.
+    void reply.setCookie(csrfCookie, outcome.csrfToken ?? '', { ...cookieOptions, httpOnly: false });
+    return { ...body, csrfToken: outcome.csrfToken ?? undefined };
+  };
+
   app.post(
     '/v1/auth/register',
     {
@@ -45,9 +79,10 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { au
       schema: {
         tags: ['auth'],
         summary: 'Log this device in',
-        description: 'A login on a full platform slot signs out the oldest session of that platform.',
+        description:
+          'A login on a full platform slot signs out the oldest session of that platform. A login from a new device (or with too many devices online) answers 202: it waits until the owner opens the emailed link; collect the session with POST /v1/auth/login/wait.',
         body: LoginBody,
-        response: { 200: LoginResponse, ...errors },
+        response: { 200: LoginResponse, 202: LoginPending, ...errors },
       },
       config: { rateLimit: { max: config.loginPerIpPerMinuteMax, timeWindow: 60_000 } },
     },
@@ -62,18 +97,127 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { au
         metrics.logins.inc({ result: error instanceof LockstepError ? error.code : 'error' });
         throw error;
       }
+      if ('pending' in outcome) {
+        metrics.logins.inc({ result: 'verification_required' });
+        return reply.status(202).send({ verification: outcome.pending });
+      }
       metrics.logins.inc({ result: 'success' });
-      const session = presentSession(outcome.session, config.lifetimes, outcome.session.id);
-      const evicted = outcome.evicted.map((s) => presentSession(s, config.lifetimes, outcome.session.id));
-      const body = { account: presentAccount(outcome.account), session, evicted };
-      if (!request.body.cookie) return { ...body, token: outcome.token };
-      const maxAge = Math.floor(config.lifetimes.absoluteMs / 1000);
-      const cookieOptions = { path: '/', sameSite: 'strict', secure: config.secureCookies, maxAge } as const;
-      void reply.setCookie(sessionCookie, outcome.token, { ...cookieOptions, httpOnly: true });
-      // The CSRF token is readable by the page's own script, which echoes it in X-CSRF-Token.
-      void reply.setCookie(csrfCookie, outcome.csrfToken ?? '', { ...cookieOptions, httpOnly: false });
-      return { ...body, csrfToken: outcome.csrfToken ?? undefined };
+      return loggedIn(outcome, request.body.cookie, reply);
     },
+  );
+
+  app.post(
+    '/v1/auth/login/wait',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Collect the session of a login waiting for its emailed link',
+        description:
+          'Answers 200 with the session as soon as the link is opened, or 202 after about 20 s while it still waits (ask again). Only the device that made the attempt holds its waitToken; the session is handed out once.',
+        body: LoginWaitBody,
+        response: { 200: LoginResponse, 202: LoginPending, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const approved = await securityService.waitForLogin(
+        request.body.id,
+        request.body.waitToken,
+        loginWaitMs,
+      );
+      if (!approved) {
+        const challenge = { id: request.body.id, waitToken: request.body.waitToken };
+        const pending = await securityService.pendingLogin(challenge.id);
+        return reply.status(202).send({ verification: { ...pending, waitToken: challenge.waitToken } });
+      }
+      const outcome = await auth.completeVerifiedLogin(approved.accountId, approved.attempt, approved.client);
+      metrics.logins.inc({ result: 'success' });
+      return loggedIn(outcome, approved.attempt.cookie, reply);
+    },
+  );
+
+  app.get(
+    '/v1/auth/human-challenge',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'A proof-of-work challenge (ALTCHA) for logins the server asks to prove a human is there',
+        response: { 200: HumanChallengeView, ...errors },
+      },
+      config: { rateLimit: { max: config.loginPerIpPerMinuteMax, timeWindow: 60_000 } },
+    },
+    async (_request, reply) => {
+      void reply.header('cache-control', 'no-store');
+      return securityService.humanChallenge();
+    },
+  );
+
+  app.post(
+    '/v1/auth/qr',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'QR login: a code for a logged-in phone to scan and confirm (single-use, 2 minutes)',
+        body: QrStartBody,
+        response: { 200: QrStartView, ...errors },
+      },
+      config: { rateLimit: { max: config.loginPerIpPerMinuteMax, timeWindow: 60_000 } },
+    },
+    async (request) =>
+      securityService.startQrLogin(
+        {
+          platform: request.body.platform,
+          deviceId: request.body.deviceId ?? newId('dev', 16),
+          ...(request.body.deviceName !== undefined ? { deviceName: request.body.deviceName } : {}),
+          ...(request.body.cookie !== undefined ? { cookie: request.body.cookie } : {}),
+        },
+        { ip: request.ip, userAgent: request.headers['user-agent'] },
+      ),
+  );
+
+  app.post(
+    '/v1/auth/qr/wait',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Collect the session of a QR login once a phone confirmed it',
+        description:
+          'Answers 200 with a fresh session as soon as the phone confirms, or 202 with the status (pending, scanned) after about 20 s (ask again).',
+        body: QrWaitBody,
+        response: { 200: LoginResponse, 202: QrPending, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const approved = await securityService.waitForLogin(
+        request.body.id,
+        request.body.waitToken,
+        loginWaitMs,
+        request.body.seen ?? 'pending',
+      );
+      if (!approved) return reply.status(202).send({ qr: await securityService.qrStatus(request.body.id) });
+      const outcome = await auth.completeVerifiedLogin(approved.accountId, approved.attempt, approved.client);
+      metrics.logins.inc({ result: 'success' });
+      return loggedIn(outcome, approved.attempt.cookie, reply);
+    },
+  );
+
+  app.post(
+    '/v1/auth/verify-login',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Approve a waiting login with the token of its emailed link (single-use)',
+        body: LinkTokenBody,
+        response: { 200: ApprovedLoginView, ...errors },
+      },
+      config: { rateLimit: { max: config.loginPerIpPerMinuteMax, timeWindow: 60_000 } },
+    },
+    async (request) => ({
+      approved: true as const,
+      device: await securityService.approveLogin(request.body.token, {
+        ip: request.ip,
+        userAgent: request.headers['user-agent'],
+      }),
+    }),
   );
 
   app.post(

@@ -8,7 +8,8 @@ import {
   SessionList,
 } from '@lockstep/protocol';
 import type { RouteDeps } from './deps.ts';
-import { principalOf, requireSession } from '../http/authentication.ts';
+import { principalOf, sessionOrApiKey } from '../http/authentication.ts';
+import type { ApiKeyService } from '../services/api-key-service.ts';
 import { presentAccount, presentSession } from '../services/presenters.ts';
 
 const errors = {
@@ -18,22 +19,41 @@ const errors = {
   404: { $ref: 'Error#' },
 };
 
-/** The account's devices (sessions), signing them out, and login history. */
-// eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract.
-export const sessionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { auth, config }) => {
+/**
+ * The account's devices (sessions and API keys), signing them out, and login history. Only
+ * `GET /v1/me` accepts an API key (with `read`); managing sessions needs a logged-in session.
+ */
+export const sessionRoutes: FastifyPluginAsyncTypebox<RouteDeps & { apiKeys: ApiKeyService }> = async (
+  app,
+  { auth, config, apiKeys },
+  // eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract.
+) => {
   // Authentication runs before validation, so an anonymous caller learns nothing about the route's input rules.
-  app.addHook('onRequest', requireSession(auth));
+  const authenticate = sessionOrApiKey(auth, apiKeys);
+  app.addHook('onRequest', authenticate.onRequest);
+  app.addHook('preParsing', authenticate.preParsing);
   const security: Array<Record<string, string[]>> = [{ bearer: [] }, { cookie: [] }];
 
   app.get(
     '/v1/me',
-    { schema: { tags: ['account'], security, response: { 200: MeResponse, ...errors } } },
+    {
+      config: { apiKeyPermission: 'read' },
+      schema: {
+        tags: ['account'],
+        description:
+          'Through an API key, `session` describes the key (platform `api`) and `apiKey` is the key.',
+        security: [...security, { apiKey: [] }],
+        response: { 200: MeResponse, ...errors },
+      },
+    },
     async (request) => {
-      const { account, session } = principalOf(request);
+      const { account, session, apiKey } = principalOf(request);
+      const key = apiKey === undefined ? undefined : await apiKeys.view(account.id, apiKey.id);
       return {
         account: presentAccount(account),
         session: presentSession(session, config.lifetimes, session.id),
         stream: await auth.streamHead(account.id),
+        ...(key === undefined ? {} : { apiKey: key }),
       };
     },
   );
@@ -43,7 +63,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
     {
       schema: {
         tags: ['sessions'],
-        summary: 'Devices logged in now',
+        summary: 'Devices logged in now, and the API keys (which are devices too)',
         security,
         response: { 200: SessionList, ...errors },
       },
@@ -51,7 +71,10 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
     async (request) => {
       const { account, session } = principalOf(request);
       const sessions = await auth.listSessions(account.id);
-      return { sessions: sessions.map((s) => presentSession(s, config.lifetimes, session.id)) };
+      return {
+        sessions: sessions.map((s) => presentSession(s, config.lifetimes, session.id)),
+        apiKeys: await apiKeys.list(account.id),
+      };
     },
   );
 

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { BalanceView, MyTradeView, OrderView, PlaceOrderBody, orderStatuses } from '@lockstep/protocol';
 import type { RouteDeps } from './deps.ts';
-import { principalOf, requireSession } from '../http/authentication.ts';
+import { principalOf, sessionOrApiKey } from '../http/authentication.ts';
+import type { ApiKeyService } from '../services/api-key-service.ts';
 import type { TradingService } from '../trading/trading-service.ts';
 
 const errors = {
@@ -13,19 +14,25 @@ const errors = {
   429: { $ref: 'Error#' },
 };
 const SymbolParam = Type.String({ pattern: '^[A-Z0-9]{2,20}$' });
-const security: Array<Record<string, string[]>> = [{ bearer: [] }, { cookie: [] }];
+const security: Array<Record<string, string[]>> = [{ bearer: [] }, { cookie: [] }, { apiKey: [] }];
 
 /** Orders, cancels and balances of the logged-in account (C2, C3). */
-export const tradingRoutes: FastifyPluginAsyncTypebox<RouteDeps & { trading: TradingService }> = async (
+export const tradingRoutes: FastifyPluginAsyncTypebox<
+  RouteDeps & { trading: TradingService; apiKeys: ApiKeyService }
+> = async (
   app,
-  { auth, config, trading },
+  { auth, config, trading, apiKeys },
   // eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract.
 ) => {
-  app.addHook('onRequest', requireSession(auth));
+  // Sessions, or API keys signed Binance-style: each route names the key permission it needs.
+  const authenticate = sessionOrApiKey(auth, apiKeys);
+  app.addHook('onRequest', authenticate.onRequest);
+  app.addHook('preParsing', authenticate.preParsing);
 
   app.post(
     '/v1/orders',
     {
+      config: { apiKeyPermission: 'trade' },
       schema: {
         tags: ['trading'],
         summary: 'Place an order (acknowledged once durable)',
@@ -40,6 +47,7 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<RouteDeps & { trading: Tra
   app.get(
     '/v1/orders/:symbol/:orderId',
     {
+      config: { apiKeyPermission: 'read' },
       schema: {
         tags: ['trading'],
         summary: 'One order in its latest state',
@@ -60,6 +68,7 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<RouteDeps & { trading: Tra
   app.delete(
     '/v1/orders/:symbol/:orderId',
     {
+      config: { apiKeyPermission: 'trade' },
       schema: {
         tags: ['trading'],
         summary: 'Cancel one open order',
@@ -81,6 +90,7 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<RouteDeps & { trading: Tra
   app.delete(
     '/v1/open-orders/:symbol',
     {
+      config: { apiKeyPermission: 'trade' },
       schema: {
         tags: ['trading'],
         summary: 'Cancel every open order on a symbol',
@@ -97,6 +107,7 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<RouteDeps & { trading: Tra
   app.get(
     '/v1/open-orders',
     {
+      config: { apiKeyPermission: 'read' },
       schema: {
         tags: ['trading'],
         summary: 'Open orders, optionally of one symbol',
@@ -113,6 +124,7 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<RouteDeps & { trading: Tra
   app.post(
     '/v1/positions/:symbol/close',
     {
+      config: { apiKeyPermission: 'trade' },
       schema: {
         tags: ['trading'],
         summary:
@@ -132,6 +144,7 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<RouteDeps & { trading: Tra
   app.get(
     '/v1/orders',
     {
+      config: { apiKeyPermission: 'read' },
       schema: {
         tags: ['trading'],
         summary: 'Order history, newest first (all statuses unless one is given)',
@@ -163,6 +176,7 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<RouteDeps & { trading: Tra
   app.get(
     '/v1/my-trades',
     {
+      config: { apiKeyPermission: 'read' },
       schema: {
         tags: ['trading'],
         summary: "The account's fills, newest first",
@@ -192,6 +206,7 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<RouteDeps & { trading: Tra
   app.get(
     '/v1/balances',
     {
+      config: { apiKeyPermission: 'read' },
       schema: {
         tags: ['wallet'],
         summary: 'Free and locked balance per asset',

@@ -10,7 +10,8 @@ import {
 } from '@lockstep/protocol';
 import type { RouteDeps } from './deps.ts';
 import { requireOperator } from './admin-routes.ts';
-import { principalOf, requireSession } from '../http/authentication.ts';
+import { principalOf, sessionOrApiKey } from '../http/authentication.ts';
+import type { ApiKeyService } from '../services/api-key-service.ts';
 import type { WalletService } from '../trading/wallet-service.ts';
 
 const errors = {
@@ -25,19 +26,25 @@ const AssetParam = Type.String({ pattern: '^[A-Z0-9]{2,10}$' });
 const IdParam = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
 const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 }));
 const BeforeId = Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }));
-const security: Array<Record<string, string[]>> = [{ bearer: [] }, { cookie: [] }];
+const security: Array<Record<string, string[]>> = [{ bearer: [] }, { cookie: [] }, { apiKey: [] }];
 
 /** Deposit addresses, deposits and withdrawals of the logged-in account (D1, D2). */
-export const walletRoutes: FastifyPluginAsyncTypebox<RouteDeps & { wallet: WalletService }> = async (
+export const walletRoutes: FastifyPluginAsyncTypebox<
+  RouteDeps & { wallet: WalletService; apiKeys: ApiKeyService }
+> = async (
   app,
-  { auth, wallet },
+  { auth, wallet, apiKeys },
   // eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract.
 ) => {
-  app.addHook('onRequest', requireSession(auth));
+  // Sessions, or API keys signed Binance-style: each route names the key permission it needs.
+  const authenticate = sessionOrApiKey(auth, apiKeys);
+  app.addHook('onRequest', authenticate.onRequest);
+  app.addHook('preParsing', authenticate.preParsing);
 
   app.get(
     '/v1/deposit-address',
     {
+      config: { apiKeyPermission: 'read' },
       schema: {
         tags: ['wallet'],
         summary: "The account's deposit address for an asset",
@@ -52,6 +59,7 @@ export const walletRoutes: FastifyPluginAsyncTypebox<RouteDeps & { wallet: Walle
   app.get(
     '/v1/deposits',
     {
+      config: { apiKeyPermission: 'read' },
       schema: {
         tags: ['wallet'],
         summary: 'Deposit history, newest first',
@@ -75,6 +83,7 @@ export const walletRoutes: FastifyPluginAsyncTypebox<RouteDeps & { wallet: Walle
   app.post(
     '/v1/withdrawals',
     {
+      config: { apiKeyPermission: 'withdraw' },
       schema: {
         tags: ['wallet'],
         summary: 'Request a withdrawal (locks amount plus fee while pending)',
@@ -89,6 +98,7 @@ export const walletRoutes: FastifyPluginAsyncTypebox<RouteDeps & { wallet: Walle
   app.get(
     '/v1/withdrawals',
     {
+      config: { apiKeyPermission: 'read' },
       schema: {
         tags: ['wallet'],
         summary: 'Withdrawal history, newest first',
@@ -122,6 +132,7 @@ export const walletRoutes: FastifyPluginAsyncTypebox<RouteDeps & { wallet: Walle
   app.delete(
     '/v1/withdrawals/:id',
     {
+      config: { apiKeyPermission: 'withdraw' },
       schema: {
         tags: ['wallet'],
         summary: 'Cancel a withdrawal while it is pending',

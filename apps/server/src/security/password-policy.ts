@@ -39,30 +39,34 @@ export function normalizePassword(password: string): string {
  * Checks a new password against the rules of A1 and throws a LockstepError naming the rule that
  * failed. Composition rules are deliberately absent (NIST SP 800-63B).
  */
-export function assertAcceptablePassword(password: string, context: { email: string }): void {
+export function assertAcceptablePassword(
+  password: string,
+  context: { email: string },
+  field = 'password',
+): void {
   const normalized = normalizePassword(password);
   const length = [...normalized].length;
   if (length < passwordLengthMin) {
     throw new LockstepError(
       'PASSWORD_TOO_SHORT',
-      `password must have at least ${passwordLengthMin} characters; it has ${length}`,
-      { field: 'password' },
+      `${field} must have at least ${passwordLengthMin} characters; it has ${length}`,
+      { field },
     );
   }
   if (length > passwordLengthMax) {
     throw new LockstepError(
       'PASSWORD_TOO_LONG',
-      `password may have at most ${passwordLengthMax} characters`,
+      `${field} may have at most ${passwordLengthMax} characters`,
       {
-        field: 'password',
+        field,
       },
     );
   }
   if (loadBreachedPasswords().has(normalized)) {
     throw new LockstepError(
       'PASSWORD_BREACHED',
-      'password is in a list of common and breached passwords; choose another one',
-      { field: 'password' },
+      `${field} is in a list of common and breached passwords; choose another one`,
+      { field },
     );
   }
   const emailParts = context.email
@@ -77,9 +81,9 @@ export function assertAcceptablePassword(password: string, context: { email: str
     const hint = [result.feedback.warning, ...result.feedback.suggestions].filter(Boolean).join(' ');
     throw new LockstepError(
       'PASSWORD_WEAK',
-      `password is too easy to guess (strength ${result.score} of 4, at least ${strengthScoreMin} needed)` +
+      `${field} is too easy to guess (strength ${result.score} of 4, at least ${strengthScoreMin} needed)` +
         (hint ? `: ${hint}` : ''),
-      { field: 'password', details: { score: result.score } },
+      { field, details: { score: result.score } },
     );
   }
 }

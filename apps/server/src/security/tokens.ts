@@ -4,7 +4,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 const tokenBytes = 32;
 
 /** A new random bearer or CSRF token, with a prefix that makes leaked tokens easy to scan for. */
-export function newToken(prefix: 'lss' | 'csrf'): string {
+export function newToken(prefix: 'lss' | 'csrf' | 'lnk'): string {
   return `${prefix}_${randomBytes(tokenBytes).toString('base64url')}`;
 }
 

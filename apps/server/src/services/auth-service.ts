@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   LockstepError,
   describeRevokeReason,
+  type ApiKeyPermission,
   type LoginHistoryPage,
   type Platform,
   type RevokeReason,
@@ -11,6 +12,7 @@ import {
 import type { AccountRecord, Repositories, SessionRecord, Store } from '@lockstep/store';
 import type { ServerConfig } from '../config.ts';
 import { isSessionLive, sessionExpiresAt, slotEvictions } from '../domain/session-policy.ts';
+import { emailThrottleKey } from '../domain/login-throttle.ts';
 import {
   assertAcceptablePassword,
   hashPassword,
@@ -37,6 +39,56 @@ export interface LoginInput {
   deviceName?: string;
   deviceId?: string;
   cookie?: boolean;
+  twoFactorCode?: string;
+  humanProof?: string;
+}
+
+/**
+ * The security checks a login passes through beyond the password (issue 4): the second factor,
+ * and what a successful login changes (known devices, holds, the security log, alerts).
+ */
+export interface LoginGuard {
+  /** Before anything is counted or checked: throws when the login must prove a human is there (A2). */
+  checkHuman(email: string, input: LoginInput, client: ClientContext): Promise<void>;
+  /** After the password matched: throws ACCOUNT_LOCKED, TWO_FACTOR_REQUIRED or INVALID_TWO_FACTOR_CODE. */
+  checkLogin(account: AccountRecord, code: string | undefined, client: ClientContext): Promise<void>;
+  /** Inside the login's transaction, once the session exists. */
+  onLogin(
+    repos: Repositories,
+    emit: Emit,
+    account: AccountRecord,
+    session: SessionRecord,
+    now: number,
+  ): Promise<void>;
+  /** Whether this login must first be verified by email; the pending attempt when so. */
+  verificationFor(
+    account: AccountRecord,
+    input: VerifiedLoginInput,
+    client: ClientContext,
+  ): Promise<PendingLogin | null>;
+  /** After the login committed (emails, which must not hold the transaction open). */
+  afterLogin(account: AccountRecord, session: SessionRecord): void;
+  /** A refused login of an existing account. */
+  onFailure(account: AccountRecord, client: ClientContext, reason: string): Promise<void>;
+  /** This failure locked the account's login (too many in a row): the owner is told how to unlock. */
+  onLoginLocked(account: AccountRecord, client: ClientContext): Promise<void>;
+}
+
+/** What a device must do before its login gets a session: open the emailed link (A7, A8). */
+export interface PendingLogin {
+  id: string;
+  /** Only the device that made the attempt holds this; it collects the session once approved. */
+  waitToken: string;
+  expiresAt: string;
+  reason: 'new_device' | 'too_many_devices';
+}
+
+/** A login attempt as it is kept while it waits for verification (never the password). */
+export interface VerifiedLoginInput {
+  platform: Platform;
+  deviceName?: string;
+  deviceId: string;
+  cookie?: boolean;
 }
 
 export interface LoginOutcome {
@@ -50,7 +102,13 @@ export interface LoginOutcome {
 /** An authenticated request's account and session. */
 export interface Principal {
   account: AccountRecord;
+  /**
+   * The session of the request. For a request signed with an API key it is a stand-in, not stored:
+   * its id is the key's id, its platform `api`, its device name the key's label.
+   */
   session: SessionRecord;
+  /** Set when the request was signed with an API key (A13): which key, and what it may do. */
+  apiKey?: { id: string; permissions: readonly ApiKeyPermission[] };
 }
 
 /** Emails are compared trimmed and lower-cased, so one mailbox is one account. */
@@ -79,6 +137,7 @@ export class AuthService {
   private readonly principals: Map<string, Principal> | null;
   private static readonly principalCacheMax = 100_000;
   private generation = 0;
+  private guard: LoginGuard | null = null;
 
   constructor(
     private readonly store: Store,
@@ -87,6 +146,11 @@ export class AuthService {
   ) {
     this.throttle = new LoginThrottle(store, config.throttle, config.now);
     this.principals = store.dialect === 'sqlite' ? new Map() : null;
+  }
+
+  /** Installs the checks of the security service (set once at start-up). */
+  useLoginGuard(guard: LoginGuard): void {
+    this.guard = guard;
   }
 
   async register(input: { email: string; password: string }): Promise<AccountRecord> {
@@ -112,9 +176,9 @@ export class AuthService {
     }
   }
 
-  async login(input: LoginInput, client: ClientContext): Promise<LoginOutcome> {
+  async login(input: LoginInput, client: ClientContext): Promise<LoginOutcome | { pending: PendingLogin }> {
     const email = normalizeEmail(input.email);
-    const now = this.config.now();
+    await this.guard?.checkHuman(email, input, client);
     const { lockedEmail } = await this.throttle.reserve(email, client.ip);
     const account = await this.store.repos.accounts.findByEmail(email);
     const passwordOk = account
@@ -123,9 +187,47 @@ export class AuthService {
     if (!account || !passwordOk) {
       const reason = lockedEmail ? 'invalid_credentials_locked' : 'invalid_credentials';
       if (account) await this.recordFailure(account, client, input, reason);
+      if (account && lockedEmail) await this.guard?.onLoginLocked(account, client);
       throw new LockstepError('INVALID_CREDENTIALS', 'email or password is wrong');
     }
+    try {
+      await this.guard?.checkLogin(account, input.twoFactorCode, client);
+    } catch (error) {
+      // A wrong code counts like a wrong password (the attempt was reserved above); a missing one
+      // only asks for it, leaving the reserved attempt counted until a login succeeds.
+      if (error instanceof LockstepError && error.code === 'INVALID_TWO_FACTOR_CODE')
+        await this.recordFailure(account, client, input, 'invalid_two_factor_code');
+      throw error;
+    }
     await this.throttle.succeeded(email, client.ip);
+    const attempt: VerifiedLoginInput = {
+      platform: input.platform,
+      deviceId: input.deviceId ?? newId('dev', 16),
+      ...(input.deviceName !== undefined ? { deviceName: input.deviceName } : {}),
+      ...(input.cookie !== undefined ? { cookie: input.cookie } : {}),
+    };
+    const pending = await this.guard?.verificationFor(account, attempt, client);
+    if (pending) return { pending };
+    return this.createSession(account, attempt, client);
+  }
+
+  /** Finishes a login whose email verification was approved: the waiting device gets its session. */
+  async completeVerifiedLogin(
+    accountId: number,
+    attempt: VerifiedLoginInput,
+    client: ClientContext,
+  ): Promise<LoginOutcome> {
+    const account = await this.store.repos.accounts.findById(accountId);
+    if (!account) throw new LockstepError('SESSION_INVALID', 'the account no longer exists');
+    return this.createSession(account, attempt, client);
+  }
+
+  private async createSession(
+    account: AccountRecord,
+    input: VerifiedLoginInput,
+    client: ClientContext,
+  ): Promise<LoginOutcome> {
+    const now = this.config.now();
     const token = newToken('lss');
     const csrfToken = input.cookie ? newToken('csrf') : null;
     const userAgent = clampUserAgent(client.userAgent);
@@ -134,7 +236,7 @@ export class AuthService {
       accountId: account.id,
       tokenHash: hashToken(token),
       csrfHash: csrfToken === null ? null : hashToken(csrfToken),
-      deviceId: input.deviceId ?? newId('dev', 16),
+      deviceId: input.deviceId,
       deviceName: deviceNameFor(input.deviceName, userAgent),
       platform: input.platform,
       ip: client.ip,
@@ -175,8 +277,10 @@ export class AuthService {
         userAgent,
         createdAt: now,
       });
+      await this.guard?.onLogin(repos, emit, account, session, now);
       return revoked;
     });
+    this.guard?.afterLogin(account, session);
     if (evicted.length > 0)
       this.forget(
         account.id,
@@ -352,5 +456,82 @@ export class AuthService {
       userAgent,
       createdAt: this.config.now(),
     });
+    await this.guard?.onFailure(account, client, failureReason);
+  }
+
+  /**
+   * Runs a security change and signs out every other session of the account in one transaction
+   * (ASVS 3.3.3: a password or 2FA change ends the other sessions). The caller's session stays.
+   */
+  changeAndRevokeOthers<T>(
+    principal: Principal,
+    reason: RevokeReason,
+    change: (repos: Repositories, emit: Emit) => Promise<T>,
+  ): Promise<{ result: T; revoked: string[] }> {
+    return this.changeAndRevoke(principal.account.id, principal.session.id, reason, change);
+  }
+
+  /** Runs a change and signs out every session of the account but `keep` (none when null), in one transaction. */
+  async changeAndRevoke<T>(
+    accountId: number,
+    keep: string | null,
+    reason: RevokeReason,
+    change: (repos: Repositories, emit: Emit) => Promise<T>,
+  ): Promise<{ result: T; revoked: string[] }> {
+    const now = this.config.now();
+    const outcome = await commitWithEvents(this.store, this.bus, now, async (repos, emit) => {
+      await repos.accounts.lock(accountId);
+      const result = await change(repos, emit);
+      const ids = (await this.liveSessions(repos, accountId, now))
+        .filter((s) => s.id !== keep)
+        .map((s) => s.id);
+      const revoked = (await this.revokeIn(repos, emit, accountId, ids, reason, now)).map((s) => s.id);
+      return { result, revoked };
+    });
+    // Every cached principal of the account goes: the caller's holds the account as it was.
+    this.forget(accountId);
+    return outcome;
+  }
+
+  /**
+   * Gives the session a new token (at step-up, as ASVS 3.2.1 asks when privileges change), so a
+   * token that leaked before cannot ride on the fresh authentication.
+   */
+  async rotateToken(principal: Principal): Promise<{ token: string; csrfToken: string | null }> {
+    const token = newToken('lss');
+    const csrfToken = principal.session.csrfHash === null ? null : newToken('csrf');
+    this.forget(principal.account.id, [principal.session.id]);
+    await this.store.repos.sessions.rotateToken(
+      principal.session.id,
+      hashToken(token),
+      csrfToken === null ? null : hashToken(csrfToken),
+    );
+    this.forget(principal.account.id, [principal.session.id]);
+    return { token, csrfToken };
+  }
+
+  /**
+   * Checks the password of a logged-in user confirming a sensitive action. It shares the login's
+   * attempt counters, so a stolen session cannot be used to guess the password either; the
+   * account is read fresh, since the cached one may predate a password change.
+   */
+  async reauthenticate(principal: Principal, password: string, client: ClientContext): Promise<boolean> {
+    const account = await this.store.repos.accounts.findById(principal.account.id);
+    if (!account) return false;
+    await this.throttle.reserve(account.email, client.ip);
+    if (!(await verifyPassword(account.passwordHash, password))) return false;
+    await this.throttle.succeeded(account.email, client.ip);
+    return true;
+  }
+
+  /** Lifts the lock that failed logins put on the account's email (owner's link or operator). */
+  async clearLoginLock(email: string): Promise<void> {
+    await this.store.repos.throttle.delete(emailThrottleKey(normalizeEmail(email)));
+  }
+
+  /** The hash of a new password, once the policy accepts it (hashed before any transaction opens). */
+  async newPasswordHash(account: AccountRecord, password: string): Promise<string> {
+    assertAcceptablePassword(password, { email: account.email }, 'newPassword');
+    return hashPassword(password);
   }
 }

@@ -23,3 +23,12 @@ export function deviceNameFor(given: string | undefined, userAgent: string): str
 export function clampUserAgent(userAgent: string | undefined): string {
   return (userAgent ?? '').replace(unsafeCharacters, '').slice(0, userAgentLengthMax);
 }
+
+/** "Chrome 120 on macOS 14" from a user agent, for the phone that approves a QR login. */
+export function describeBrowser(userAgent: string): string {
+  const ua = new UAParser(userAgent).getResult();
+  const browser = [ua.browser.name, ua.browser.version].filter(Boolean).join(' ');
+  const os = [ua.os.name, ua.os.version].filter(Boolean).join(' ');
+  const text = browser && os ? `${browser} on ${os}` : browser || os || userAgent || 'unknown';
+  return text.replace(unsafeCharacters, '').slice(0, deviceNameLengthMax);
+}

@@ -1,4 +1,11 @@
-import type { AccountView, LoginHistoryEntry, Platform, RevokeReason, SessionView } from '@lockstep/protocol';
+import type {
+  AccountView,
+  LoginHistoryEntry,
+  Platform,
+  RevokeReason,
+  SessionPlatform,
+  SessionView,
+} from '@lockstep/protocol';
 import type { AccountRecord, LoginHistoryRecord, SessionRecord } from '@lockstep/store';
 import { sessionExpiresAt, type SessionLifetimes } from '../domain/session-policy.ts';
 
@@ -18,7 +25,7 @@ export function presentSession(
     id: s.id,
     deviceId: s.deviceId,
     deviceName: s.deviceName,
-    platform: s.platform as Platform,
+    platform: s.platform as SessionPlatform,
     ip: s.ip,
     userAgent: s.userAgent,
     createdAt: iso(s.createdAt),

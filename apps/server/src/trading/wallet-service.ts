@@ -27,15 +27,10 @@ export const withdrawalFees: Readonly<Record<string, string>> = { BTC: '0.0002',
 const resumeLimit = 10_000;
 
 /**
- * The security seam of withdrawals: every withdrawal request passes here before the engine
- * locks any funds. Today it allows everything; issue 4 (security) adds two-factor
- * confirmation, step-up authentication and withdrawal holds (A10) here, throwing a
- * LockstepError when the request must not go ahead.
+ * The security seam of withdrawals: every request passes here before the engine locks any funds,
+ * and it throws a LockstepError when the withdrawal must not go ahead (step-up, holds).
  */
-export function assertWithdrawalAllowed(principal: Principal, request: WithdrawBody): void {
-  void principal;
-  void request;
-}
+export type WithdrawalGuard = (principal: Principal, request: WithdrawBody) => Promise<void>;
 
 /** The steps an operator (the embedded setup's processor) can take on a withdrawal. */
 export type ProcessorStep = 'process' | 'complete' | 'fail';
@@ -75,6 +70,7 @@ export class WalletService {
     private readonly bus: EventBus,
     private readonly trading: TradingService,
     private readonly now: () => number,
+    private readonly assertWithdrawalAllowed: WithdrawalGuard,
   ) {}
 
   /** The account's deposit address for the asset, made on first use. */
@@ -167,7 +163,7 @@ export class WalletService {
     const asset = this.assetIndex(body.asset);
     const amount = this.units(body.asset, body.amount, 'amount');
     const fee = this.units(body.asset, withdrawalFees[body.asset] ?? '0', 'asset');
-    assertWithdrawalAllowed(principal, body);
+    await this.assertWithdrawalAllowed(principal, body);
     const account = principal.account.id;
     const outcome = await this.trading.submit({ kind: 'withdraw', account, asset, amount, fee });
     if (outcome.result !== 'OK') throw engineRejection(outcome.code, 'amount');

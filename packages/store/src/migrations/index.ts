@@ -1,6 +1,8 @@
 import { sql, type ColumnDefinitionBuilder, type Kysely } from 'kysely';
 import * as foundation from './0001-foundation.ts';
 import * as trading from './0002-trading.ts';
+import * as security from './0003-security.ts';
+import * as apiKeys from './0004-api-keys.ts';
 
 /** What a migration may need to know of the database it runs on. */
 export interface MigrationContext {
@@ -20,6 +22,8 @@ interface Migration {
 export const migrations: readonly Migration[] = [
   { name: '0001-foundation', up: foundation.up },
   { name: '0002-trading', up: trading.up },
+  { name: '0003-security', up: security.up },
+  { name: '0004-api-keys', up: apiKeys.up },
 ];
 
 /**
