@@ -77,7 +77,11 @@ describe.each(backends)('account security (%s)', (backend) => {
   }
 
   it('sensitive actions need a recent step-up, which rotates the token', async () => {
-    const { client } = await firstDevice();
+    const { account, client } = await firstDevice();
+    // Every login of even the same device gets a token of its own.
+    const again = await login(account, 'web', 'device-browser-1');
+    expect(again.credential).toMatch(/^lss_[A-Za-z0-9_-]{43}$/);
+    expect(again.credential).not.toBe(client.credential);
     expect(await codeOf(client.beginTwoFactor())).toBe('403 STEP_UP_REQUIRED');
     expect(await codeOf(client.setAntiPhishingCode('blue otter'))).toBe('403 STEP_UP_REQUIRED');
     expect(await codeOf(client.stepUp({ password: 'not-the-password-at-all' }))).toBe(
@@ -148,9 +152,16 @@ describe.each(backends)('account security (%s)', (backend) => {
     expect(racing.filter((r) => r === 'accepted')).toHaveLength(1);
     expect(racing.filter((r) => r === '401 INVALID_TWO_FACTOR_CODE twoFactorCode')).toHaveLength(2);
 
-    // A recovery code works once, however it is typed.
+    // A recovery code works once, however it is typed; every device hears how many are left.
+    const socket = await online(client);
+    const left = socket.next(
+      'event',
+      (e) => e.type === 'security.updated' && e.data.security.recoveryCodesLeft === 9,
+    );
     const recovery = recoveryCodes[3]!;
     await login(account, 'web', 'device-web-3', recovery.toLowerCase().replaceAll('-', ' '));
+    expect((await left).type).toBe('security.updated');
+    socket.close();
     expect(await codeOf(login(account, 'web', 'device-web-4', recovery))).toBe(
       '401 INVALID_TWO_FACTOR_CODE twoFactorCode',
     );

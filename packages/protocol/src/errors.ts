@@ -72,6 +72,16 @@ export const errorCatalogue = {
     status: 403,
     summary: 'Login is refused until the password is reset from the emailed link (after "Not me").',
   },
+  ALERT_NOT_ANSWERABLE_HERE: {
+    status: 403,
+    summary:
+      'A security alert cannot be answered by the device it is about, nor by one that logged in after it.',
+  },
+  DEVICE_NOT_CONFIRMED: {
+    status: 403,
+    summary:
+      'This device logged in recently; another device must answer its security alert before it changes security settings.',
+  },
   UNKNOWN_ALERT: { status: 404, summary: 'No security alert of this account has this id.' },
   ALERT_ALREADY_ANSWERED: { status: 409, summary: 'The security alert was already answered.' },
   HUMAN_VERIFICATION_REQUIRED: {

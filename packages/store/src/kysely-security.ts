@@ -163,6 +163,13 @@ export function kyselySecurity(db: Executor): SecurityRepository {
         .executeTakeFirstOrThrow();
       return Number(row.n);
     },
+    async forgetDevice(accountId, deviceId) {
+      await db
+        .deleteFrom('known_devices')
+        .where('account_id', '=', accountId)
+        .where('device_id', '=', deviceId)
+        .execute();
+    },
     async isKnownDevice(accountId, deviceId) {
       const row = await db
         .selectFrom('known_devices')

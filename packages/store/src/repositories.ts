@@ -248,6 +248,8 @@ export interface SecurityRepository {
   /** Remembers the device; true when the account had never logged in from it. */
   rememberDevice(accountId: number, deviceId: string, at: number): Promise<boolean>;
   knownDeviceCount(accountId: number): Promise<number>;
+  /** Forgets a device, so its next login is a new device's again ("Not me"). */
+  forgetDevice(accountId: number, deviceId: string): Promise<void>;
   isKnownDevice(accountId: number, deviceId: string): Promise<boolean>;
 }
 

@@ -162,4 +162,12 @@ describe('GET /dev/mail', () => {
       expect(response.body).not.toContain('alice');
     }
   });
+
+  it('answers 404 to requests a proxy on the same machine relays', async () => {
+    for (const headers of [{ 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=203.0.113.9' }]) {
+      const response = await app.inject({ url: '/dev/mail.json', remoteAddress: '127.0.0.1', headers });
+      expect(response.statusCode).toBe(404);
+      expect(response.body).not.toContain('alice');
+    }
+  });
 });

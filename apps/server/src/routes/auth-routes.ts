@@ -117,6 +117,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteDeps & { securityService
         body: LoginWaitBody,
         response: { 200: LoginResponse, 202: LoginPending, ...errors },
       },
+      config: { rateLimit: { max: config.loginPerIpPerMinuteMax, timeWindow: 60_000 } },
     },
     async (request, reply) => {
       const approved = await securityService.waitForLogin(
@@ -185,6 +186,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteDeps & { securityService
         body: QrWaitBody,
         response: { 200: LoginResponse, 202: QrPending, ...errors },
       },
+      config: { rateLimit: { max: config.loginPerIpPerMinuteMax, timeWindow: 60_000 } },
     },
     async (request, reply) => {
       const approved = await securityService.waitForLogin(

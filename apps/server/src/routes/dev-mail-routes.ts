@@ -9,10 +9,13 @@ const loopback = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 /**
  * The development mailbox holds working login and reset links, so it is shown only to the machine
- * the server runs on; anyone else is told there is nothing here, as for any unknown path.
+ * the server runs on; anyone else is told there is nothing here, as for any unknown path. A request
+ * relayed by a proxy on the same machine also arrives from loopback, so one carrying forwarding
+ * headers is refused too, and with a trusted proxy the forwarded client address must be loopback.
  */
 const onlyFromLoopback: onRequestHookHandler = (request, reply, done) => {
-  if (loopback.has(request.socket.remoteAddress ?? '')) {
+  const relayed = request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined;
+  if (!relayed && loopback.has(request.socket.remoteAddress ?? '') && loopback.has(request.ip)) {
     done();
     return;
   }

@@ -519,9 +519,15 @@ export class AuthService {
     const account = await this.store.repos.accounts.findById(principal.account.id);
     if (!account) return false;
     await this.throttle.reserve(account.email, client.ip);
-    if (!(await verifyPassword(account.passwordHash, password))) return false;
-    await this.throttle.succeeded(account.email, client.ip);
-    return true;
+    return verifyPassword(account.passwordHash, password);
+  }
+
+  /**
+   * Gives back the attempt a re-authentication reserved, once every factor it needed passed; a
+   * wrong 2FA code after a right password therefore stays counted, as at login.
+   */
+  async reauthenticated(principal: Principal, client: ClientContext): Promise<void> {
+    await this.throttle.succeeded(normalizeEmail(principal.account.email), client.ip);
   }
 
   /** Lifts the lock that failed logins put on the account's email (owner's link or operator). */

@@ -29,6 +29,7 @@ export function describeBrowser(userAgent: string): string {
   const ua = new UAParser(userAgent).getResult();
   const browser = [ua.browser.name, ua.browser.version].filter(Boolean).join(' ');
   const os = [ua.os.name, ua.os.version].filter(Boolean).join(' ');
-  const text = browser && os ? `${browser} on ${os}` : browser || os || userAgent || 'unknown';
+  // Never the raw user agent: it is whatever the client sent, and this text reaches emails.
+  const text = browser && os ? `${browser} on ${os}` : browser || os || 'an unknown browser';
   return text.replace(unsafeCharacters, '').slice(0, deviceNameLengthMax);
 }

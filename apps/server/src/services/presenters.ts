@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type {
   AccountView,
   LoginHistoryEntry,
@@ -15,7 +16,16 @@ export function presentAccount(a: AccountRecord): AccountView {
   return { id: a.id, email: a.email, createdAt: iso(a.createdAt) };
 }
 
-/** A session as devices see it; never includes the token or CSRF hashes. */
+/**
+ * How other sessions see a device's id: a stable fingerprint, not the id itself. A device id is
+ * what makes a device "known" (no email verification, no alert, no hold), so it stays a secret of
+ * the device it belongs to; the fingerprint still lets a list group sessions by device.
+ */
+export function deviceFingerprint(deviceId: string): string {
+  return `dvf_${createHash('sha256').update(`device:${deviceId}`).digest('base64url').slice(0, 22)}`;
+}
+
+/** A session as devices see it; never includes the token or CSRF hashes, nor another device's id. */
 export function presentSession(
   s: SessionRecord,
   lifetimes: SessionLifetimes,
@@ -23,7 +33,7 @@ export function presentSession(
 ): SessionView {
   return {
     id: s.id,
-    deviceId: s.deviceId,
+    deviceId: s.id === currentId ? s.deviceId : deviceFingerprint(s.deviceId),
     deviceName: s.deviceName,
     platform: s.platform as SessionPlatform,
     ip: s.ip,

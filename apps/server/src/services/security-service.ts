@@ -44,8 +44,11 @@ import type {
 } from './auth-service.ts';
 import { clampUserAgent, describeBrowser, deviceNameFor } from './device-name.ts';
 
-/** An unanswered security alert stops asking after this long. */
-const alertLifetimeMs = 7 * 24 * 3_600_000;
+/**
+ * An unanswered security alert stops asking after this long, the length of the new-device hold:
+ * until then the new device cannot change security settings (see `assertConfirmedDevice`).
+ */
+const alertLifetimeMs = 48 * 3_600_000;
 /** A new-device verification link works this long (A8: at most 10 minutes). */
 const loginVerificationLifetimeMs = 10 * 60_000;
 /** A QR login code works this long (A3: at most 2 minutes). */
@@ -118,17 +121,20 @@ export class SecurityService implements LoginGuard {
       });
     }
     if (used === 'recovery')
-      await this.log(
-        this.store.repos,
-        account.id,
-        'recovery_code_used',
-        {},
-        {
-          sessionId: null,
-          ip: client.ip,
-          userAgent: clampUserAgent(client.userAgent),
-        },
-      );
+      await this.recoveryCodeUsed(account.id, {
+        sessionId: null,
+        ip: client.ip,
+        userAgent: clampUserAgent(client.userAgent),
+      });
+  }
+
+  /** Logs a spent recovery code and tells every device how many are left. */
+  private async recoveryCodeUsed(accountId: number, actor: Actor): Promise<void> {
+    await this.commit(async (repos, emit) => {
+      await this.log(repos, accountId, 'recovery_code_used', {}, actor);
+      const view = await this.present(repos, await repos.security.get(accountId));
+      emit<SecurityUpdatedEvent>(accountId, 'security.updated', { security: view });
+    });
   }
 
   async onLogin(
@@ -168,6 +174,8 @@ export class SecurityService implements LoginGuard {
       status: 'pending',
       data: {
         sessionId: session.id,
+        deviceId: session.deviceId,
+        sessionCreatedAt: session.createdAt,
         platform: session.platform,
         deviceName: session.deviceName,
         ip: session.ip,
@@ -188,7 +196,7 @@ export class SecurityService implements LoginGuard {
   afterLogin(account: AccountRecord, session: SessionRecord): void {
     if (!this.newDeviceLogins.delete(session.id)) return;
     this.notify(account.id, account.email, 'New device signed in to your Lockstep account', [
-      `A new device signed in to your account: ${session.deviceName} (${session.platform}), from ${session.ip}, at ${new Date(session.createdAt).toISOString()}.`,
+      `A new device signed in to your account: ${describeBrowser(session.userAgent)} (${session.platform}), from ${session.ip}, at ${new Date(session.createdAt).toISOString()}.`,
       'If this was you, there is nothing to do. Withdrawals are held for 48 hours after a login from a new device.',
       'If it was not you, open Lockstep on a device you trust, sign out every other device and change your password.',
     ]);
@@ -260,7 +268,8 @@ export class SecurityService implements LoginGuard {
       'Approve a login to your Lockstep account',
       [
         why,
-        `Device: ${attempt.deviceName ?? userAgent} (${attempt.platform}), from ${client.ip}, at ${new Date(now).toISOString()}.`,
+        // Only what the server parsed: the device's own name is free text an attacker could fill with a link.
+        `Device: ${describeBrowser(userAgent)} (${attempt.platform}), from ${client.ip}, at ${new Date(now).toISOString()}.`,
         `If this is you, open the link below within ${loginVerificationLifetimeMs / 60_000} minutes; the waiting device then logs in by itself. If it is not you, do not open it and change your password.`,
       ],
       { label: 'Approve this login', url: `${this.publicUrl()}/verify-login#token=${linkToken}` },
@@ -328,6 +337,9 @@ export class SecurityService implements LoginGuard {
       )
         throw verificationExpired();
       if (challenge.status === 'approved' && challenge.accountId !== null) {
+        // A lock that came after the approval ("Not me") still stops the session.
+        if ((await this.store.repos.security.get(challenge.accountId)).loginLockedAt !== null)
+          throw verificationExpired();
         if (!(await this.store.repos.challenges.decide(id, 'approved', 'used', this.config.now())))
           throw verificationExpired();
         return {
@@ -505,7 +517,7 @@ export class SecurityService implements LoginGuard {
   ): Promise<SecurityAlertView> {
     const now = this.config.now();
     return this.commit(async (repos, emit) => {
-      const alert = await this.answerable(repos, principal.account.id, alertId);
+      const alert = await this.answerable(repos, principal, alertId);
       if (!(await repos.challenges.decide(alert.id, 'pending', 'confirmed', now))) throw alreadyAnswered();
       await this.log(repos, ownerOf(alert), 'alert_confirmed', { alertId }, actorOf(principal, client));
       const view = presentAlert({ ...alert, status: 'confirmed', decidedAt: now });
@@ -525,9 +537,14 @@ export class SecurityService implements LoginGuard {
     const token = newToken('lnk');
     const actor = actorOf(principal, client);
     const { result } = await this.auth.changeAndRevoke(accountId, null, 'not_me', async (repos, emit) => {
-      const alert = await this.answerable(repos, accountId, alertId);
+      const alert = await this.answerable(repos, principal, alertId);
       if (!(await repos.challenges.decide(alert.id, 'pending', 'denied', now))) throw alreadyAnswered();
       await this.onLockOut(repos, emit, accountId, now);
+      // Logins still waiting for a link or a QR confirmation die with the lock, and the denied
+      // device is a stranger again.
+      await this.endWaitingLogins(repos, accountId, now);
+      if (typeof alert.data.deviceId === 'string')
+        await repos.security.forgetDevice(accountId, alert.data.deviceId);
       await repos.security.update(accountId, { loginLockedAt: now, loginLockReason: 'not_me' }, now);
       await repos.challenges.expireOpen(accountId, 'password_reset', now);
       await repos.challenges.insert({
@@ -584,6 +601,7 @@ export class SecurityService implements LoginGuard {
       // The guarded move makes the link single-use even when two requests race with it.
       if (!(await repos.challenges.decide(challenge.id, 'pending', 'used', now))) throw invalidLink('token');
       await repos.challenges.expireOpen(account.id, 'password_reset', now);
+      await this.endWaitingLogins(repos, account.id, now);
       await repos.accounts.setPasswordHash(account.id, passwordHash);
       await repos.security.update(account.id, { loginLockedAt: null, loginLockReason: null }, now);
       await this.log(repos, account.id, 'password_reset', {}, actor);
@@ -604,17 +622,50 @@ export class SecurityService implements LoginGuard {
     ]);
   }
 
+  /**
+   * The alert, if this session may answer it: it must be the account's, still open, and about
+   * another device that logged in after this session did — the device in question (or one that
+   * logged in even later) must never vouch for itself.
+   */
   private async answerable(
     repos: Repositories,
-    accountId: number,
+    principal: Principal,
     alertId: string,
   ): Promise<ChallengeRecord> {
     const alert = await repos.challenges.get(alertId);
-    if (!alert || alert.kind !== 'alert' || alert.accountId !== accountId) {
+    if (!alert || alert.kind !== 'alert' || alert.accountId !== principal.account.id) {
       throw new LockstepError('UNKNOWN_ALERT', `id: no security alert ${alertId}`, { field: 'id' });
     }
-    if (alert.status !== 'pending') throw alreadyAnswered();
+    if (alert.status !== 'pending' || alert.expiresAt <= this.config.now()) throw alreadyAnswered();
+    if (alert.data.sessionId === principal.session.id || principal.session.createdAt > alert.createdAt) {
+      throw new LockstepError(
+        'ALERT_NOT_ANSWERABLE_HERE',
+        'this alert is about this device (or one that logged in after it); answer it on another device',
+      );
+    }
     return alert;
+  }
+
+  private async endWaitingLogins(repos: Repositories, accountId: number, at: number): Promise<void> {
+    await repos.challenges.expireOpen(accountId, 'login', at);
+    await repos.challenges.expireOpen(accountId, 'qr', at);
+    // Waiting devices re-read their challenge and learn it ended (after the commit, on their timer).
+    for (const set of this.waiters.values()) for (const wake of [...set]) wake();
+  }
+
+  /**
+   * A device whose new-device alert is still open cannot change security settings (nor step up
+   * for a withdrawal or an API key): someone holding only the password must not be able to turn
+   * on their own 2FA or change the password and so sign the owner out before the owner answers.
+   */
+  private async assertConfirmedDevice(principal: Principal): Promise<void> {
+    const open = await this.store.repos.challenges.listOpen(principal.account.id, 'alert', this.config.now());
+    if (open.some((alert) => alert.data.sessionId === principal.session.id)) {
+      throw new LockstepError(
+        'DEVICE_NOT_CONFIRMED',
+        'this device logged in recently and another device has not answered its alert yet; answer "It was me" there first',
+      );
+    }
   }
 
   /** Set by the server: what else "Not me" ends (the account's API keys), inside its transaction. */
@@ -801,6 +852,7 @@ export class SecurityService implements LoginGuard {
 
   /** Refuses with STEP_UP_REQUIRED unless the session re-authenticated within the window. */
   async requireStepUp(principal: Principal): Promise<void> {
+    await this.assertConfirmedDevice(principal);
     const at = await this.store.repos.security.stepUpAt(principal.session.id);
     const now = this.config.now();
     if (at === null || now - at > this.config.stepUpWindowMs) {
@@ -969,6 +1021,7 @@ export class SecurityService implements LoginGuard {
     client: ClientContext,
   ): Promise<SecurityView> {
     const accountId = principal.account.id;
+    await this.assertConfirmedDevice(principal);
     await this.reauthenticate(
       principal,
       { password: input.currentPassword, code: input.code },
@@ -983,6 +1036,8 @@ export class SecurityService implements LoginGuard {
       'password_changed',
       async (repos, emit) => {
         await repos.accounts.setPasswordHash(accountId, passwordHash);
+        // An attempt made with the old password must not complete after the change.
+        await this.endWaitingLogins(repos, accountId, now);
         const actor = actorOf(principal, client);
         await this.log(repos, accountId, 'password_changed', {}, actor);
         const security = await repos.security.get(accountId);
@@ -1078,7 +1133,10 @@ export class SecurityService implements LoginGuard {
       });
     }
     const security = await this.store.repos.security.get(accountId);
-    if (security.totpSecret === null) return;
+    if (security.totpSecret === null) {
+      await this.auth.reauthenticated(principal, client);
+      return;
+    }
     const used =
       input.code === undefined ? null : await this.useSecondFactor(this.store.repos, security, input.code);
     if (used === null) {
@@ -1091,7 +1149,8 @@ export class SecurityService implements LoginGuard {
         { field: codeField },
       );
     }
-    if (used === 'recovery') await this.log(this.store.repos, accountId, 'recovery_code_used', {}, actor);
+    if (used === 'recovery') await this.recoveryCodeUsed(accountId, actor);
+    await this.auth.reauthenticated(principal, client);
   }
 
   /**
