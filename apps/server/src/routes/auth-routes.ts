@@ -42,6 +42,16 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteDeps & { securityService
   { auth, config, metrics, securityService },
   // eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract.
 ) => {
+  /** Hands a waiting device (email link or QR code) its session once its attempt was approved. */
+  const collect = async (
+    approved: NonNullable<Awaited<ReturnType<SecurityService['waitForLogin']>>>,
+    reply: FastifyReply,
+  ) => {
+    const outcome = await auth.completeVerifiedLogin(approved.accountId, approved.attempt, approved.client);
+    metrics.logins.inc({ result: 'success' });
+    return loggedIn(outcome, approved.attempt.cookie, reply);
+  };
+
   /** The body of a successful login; a browser's token goes into cookies instead of the body. */
   const loggedIn = (outcome: LoginOutcome, cookie: boolean | undefined, reply: FastifyReply) => {
     const session = presentSession(outcome.session, config.lifetimes, outcome.session.id);
@@ -130,9 +140,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteDeps & { securityService
         const pending = await securityService.pendingLogin(challenge.id);
         return reply.status(202).send({ verification: { ...pending, waitToken: challenge.waitToken } });
       }
-      const outcome = await auth.completeVerifiedLogin(approved.accountId, approved.attempt, approved.client);
-      metrics.logins.inc({ result: 'success' });
-      return loggedIn(outcome, approved.attempt.cookie, reply);
+      return collect(approved, reply);
     },
   );
 
@@ -196,9 +204,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteDeps & { securityService
         request.body.seen ?? 'pending',
       );
       if (!approved) return reply.status(202).send({ qr: await securityService.qrStatus(request.body.id) });
-      const outcome = await auth.completeVerifiedLogin(approved.accountId, approved.attempt, approved.client);
-      metrics.logins.inc({ result: 'success' });
-      return loggedIn(outcome, approved.attempt.cookie, reply);
+      return collect(approved, reply);
     },
   );
 

@@ -1,5 +1,6 @@
 import {
   LockstepError,
+  type RevokeReason,
   type SecurityAlertEvent,
   type SecurityAlertView,
   type QrRequestView,
@@ -912,26 +913,34 @@ export class SecurityService implements LoginGuard {
   async enableTotp(principal: Principal, code: string, client: ClientContext): Promise<RecoveryCodesView> {
     await this.requireStepUp(principal);
     const accountId = principal.account.id;
-    const now = this.config.now();
     const codes = newRecoveryCodes();
-    const { result } = await this.auth.changeAndRevokeOthers(
+    const security = await this.credentialChange(
       principal,
-      'two_factor_changed',
-      async (repos, emit) => {
-        const security = await repos.security.get(accountId);
-        if (security.totpSecret !== null)
+      client,
+      {
+        revokeReason: 'two_factor_changed',
+        logKind: 'two_factor_enabled',
+        subject: 'Two-factor authentication is on',
+        paragraphs: [
+          'Two-factor authentication was turned on for your Lockstep account. Every other device was signed out, and withdrawals are held for 24 hours.',
+          'If you did not do this, contact support at once.',
+        ],
+      },
+      async (repos, now) => {
+        const current = await repos.security.get(accountId);
+        if (current.totpSecret !== null)
           throw new LockstepError('TWO_FACTOR_ALREADY_ENABLED', '2FA is already on; disable it first');
         if (
-          security.totpPendingSecret === null ||
-          security.totpPendingAt === null ||
-          now - security.totpPendingAt > totpSetupTtlMs
+          current.totpPendingSecret === null ||
+          current.totpPendingAt === null ||
+          now - current.totpPendingAt > totpSetupTtlMs
         ) {
           throw new LockstepError(
             'TWO_FACTOR_SETUP_MISSING',
             'start the 2FA setup again (POST /v1/security/2fa/setup)',
           );
         }
-        const step = totpStep(this.box.unseal(security.totpPendingSecret), code, now);
+        const step = totpStep(this.box.unseal(current.totpPendingSecret), code, now);
         if (step === null)
           throw new LockstepError('INVALID_TWO_FACTOR_CODE', 'code: the code does not match the new secret', {
             field: 'code',
@@ -939,7 +948,7 @@ export class SecurityService implements LoginGuard {
         await repos.security.update(
           accountId,
           {
-            totpSecret: security.totpPendingSecret,
+            totpSecret: current.totpPendingSecret,
             totpPendingSecret: null,
             totpPendingAt: null,
             totpEnabledAt: now,
@@ -948,38 +957,31 @@ export class SecurityService implements LoginGuard {
           now,
         );
         await repos.security.replaceRecoveryCodes(accountId, codes.map(hashRecoveryCode), now);
-        const actor = actorOf(principal, client);
-        await this.log(repos, accountId, 'two_factor_enabled', {}, actor);
-        const held = await repos.security.get(accountId);
-        return this.hold(
-          repos,
-          emit,
-          held,
-          now + this.config.securityChangeHoldMs,
-          'two_factor_changed',
-          actor,
-        );
       },
     );
-    this.notify(accountId, principal.account.email, 'Two-factor authentication is on', [
-      'Two-factor authentication was turned on for your Lockstep account. Every other device was signed out, and withdrawals are held for 24 hours.',
-      'If you did not do this, contact support at once.',
-    ]);
-    return { recoveryCodes: codes, security: result };
+    return { recoveryCodes: codes, security };
   }
 
   /** Turns 2FA off with a current code (or a recovery code) after a step-up. */
   async disableTotp(principal: Principal, code: string, client: ClientContext): Promise<SecurityView> {
     await this.requireStepUp(principal);
     const accountId = principal.account.id;
-    const now = this.config.now();
-    const { result } = await this.auth.changeAndRevokeOthers(
+    return this.credentialChange(
       principal,
-      'two_factor_changed',
-      async (repos, emit) => {
-        const security = await repos.security.get(accountId);
-        if (security.totpSecret === null) throw new LockstepError('TWO_FACTOR_NOT_ENABLED', '2FA is not on');
-        if ((await this.useSecondFactor(repos, security, code)) === null)
+      client,
+      {
+        revokeReason: 'two_factor_changed',
+        logKind: 'two_factor_disabled',
+        subject: 'Two-factor authentication is off',
+        paragraphs: [
+          'Two-factor authentication was turned off for your Lockstep account. Every other device was signed out, and withdrawals are held for 24 hours.',
+          'If you did not do this, change your password and contact support at once.',
+        ],
+      },
+      async (repos, now) => {
+        const current = await repos.security.get(accountId);
+        if (current.totpSecret === null) throw new LockstepError('TWO_FACTOR_NOT_ENABLED', '2FA is not on');
+        if ((await this.useSecondFactor(repos, current, code)) === null)
           throw new LockstepError('INVALID_TWO_FACTOR_CODE', 'code: the code is wrong or already used', {
             field: 'code',
           });
@@ -989,24 +991,8 @@ export class SecurityService implements LoginGuard {
           now,
         );
         await repos.security.deleteRecoveryCodes(accountId);
-        const actor = actorOf(principal, client);
-        await this.log(repos, accountId, 'two_factor_disabled', {}, actor);
-        const held = await repos.security.get(accountId);
-        return this.hold(
-          repos,
-          emit,
-          held,
-          now + this.config.securityChangeHoldMs,
-          'two_factor_changed',
-          actor,
-        );
       },
     );
-    this.notify(accountId, principal.account.email, 'Two-factor authentication is off', [
-      'Two-factor authentication was turned off for your Lockstep account. Every other device was signed out, and withdrawals are held for 24 hours.',
-      'If you did not do this, change your password and contact support at once.',
-    ]);
-    return result;
   }
 
   // ---- Password, anti-phishing code, policy ----
@@ -1030,31 +1016,59 @@ export class SecurityService implements LoginGuard {
       'currentPassword',
     );
     const passwordHash = await this.auth.newPasswordHash(principal.account, input.newPassword);
-    const now = this.config.now();
-    const { result } = await this.auth.changeAndRevokeOthers(
+    return this.credentialChange(
       principal,
-      'password_changed',
-      async (repos, emit) => {
+      client,
+      {
+        revokeReason: 'password_changed',
+        logKind: 'password_changed',
+        subject: 'Your Lockstep password was changed',
+        paragraphs: [
+          'The password of your Lockstep account was changed. Every other device was signed out, and withdrawals are held for 24 hours.',
+          'If you did not do this, reset your password and contact support at once.',
+        ],
+      },
+      async (repos, now) => {
         await repos.accounts.setPasswordHash(accountId, passwordHash);
         // An attempt made with the old password must not complete after the change.
         await this.endWaitingLogins(repos, accountId, now);
-        const actor = actorOf(principal, client);
-        await this.log(repos, accountId, 'password_changed', {}, actor);
+      },
+    );
+  }
+
+  /**
+   * A change of how the account authenticates (2FA, password): in one transaction with the
+   * change, every other session is signed out (ASVS 3.3.3), the change is logged and withdrawals
+   * are held for 24 hours (A10); the owner is emailed after the commit.
+   */
+  private async credentialChange(
+    principal: Principal,
+    client: ClientContext,
+    what: { revokeReason: RevokeReason; logKind: string; subject: string; paragraphs: string[] },
+    change: (repos: Repositories, now: number) => Promise<void>,
+  ): Promise<SecurityView> {
+    const accountId = principal.account.id;
+    const now = this.config.now();
+    const actor = actorOf(principal, client);
+    const { result } = await this.auth.changeAndRevokeOthers(
+      principal,
+      what.revokeReason,
+      async (repos, emit) => {
+        await change(repos, now);
+        await this.log(repos, accountId, what.logKind, {}, actor);
         const security = await repos.security.get(accountId);
+        // The hold's reason names the change, as the revocation's does.
         return this.hold(
           repos,
           emit,
           security,
           now + this.config.securityChangeHoldMs,
-          'password_changed',
+          what.revokeReason,
           actor,
         );
       },
     );
-    this.notify(accountId, principal.account.email, 'Your Lockstep password was changed', [
-      'The password of your Lockstep account was changed. Every other device was signed out, and withdrawals are held for 24 hours.',
-      'If you did not do this, reset your password and contact support at once.',
-    ]);
+    this.notify(accountId, principal.account.email, what.subject, what.paragraphs);
     return result;
   }
 
