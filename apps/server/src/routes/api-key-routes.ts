@@ -8,24 +8,13 @@ import {
   CreateApiKeyBody,
   UpdateApiKeyBody,
 } from '@lockstep/protocol';
-import type { FastifyRequest } from 'fastify';
 import type { RouteDeps } from './deps.ts';
 import { principalOf, requireSession } from '../http/authentication.ts';
-import type { ClientContext } from '../services/auth-service.ts';
 import type { ApiKeyService } from '../services/api-key-service.ts';
+import { errorResponses, sessionSecurity, clientOf } from './route-parts.ts';
 
-const errors = {
-  400: { $ref: 'Error#' },
-  401: { $ref: 'Error#' },
-  403: { $ref: 'Error#' },
-  404: { $ref: 'Error#' },
-  409: { $ref: 'Error#' },
-};
-const security: Array<Record<string, string[]>> = [{ bearer: [] }, { cookie: [] }];
-
-function clientOf(request: FastifyRequest): ClientContext {
-  return { ip: request.ip, userAgent: request.headers['user-agent'] };
-}
+const errors = errorResponses(400, 401, 403, 404, 409);
+const security = sessionSecurity;
 
 /**
  * Managing API keys (A13). Only a logged-in session may do it, never an API key (a leaked trading

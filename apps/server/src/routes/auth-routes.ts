@@ -24,14 +24,9 @@ import { newId } from '../security/tokens.ts';
 import type { SecurityService } from '../services/security-service.ts';
 import { csrfCookie, principalOf, requireSession, sessionCookie } from '../http/authentication.ts';
 import { presentAccount, presentSession } from '../services/presenters.ts';
+import { errorResponses, clientOf } from './route-parts.ts';
 
-const errors = {
-  400: { $ref: 'Error#' },
-  401: { $ref: 'Error#' },
-  403: { $ref: 'Error#' },
-  409: { $ref: 'Error#' },
-  429: { $ref: 'Error#' },
-};
+const errors = errorResponses(400, 401, 403, 409, 429);
 
 /** How long one POST /v1/auth/login/wait holds on before answering "still pending". */
 const loginWaitMs = 20_000;
@@ -99,10 +94,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteDeps & { securityService
     async (request, reply) => {
       let outcome;
       try {
-        outcome = await auth.login(request.body, {
-          ip: request.ip,
-          userAgent: request.headers['user-agent'],
-        });
+        outcome = await auth.login(request.body, clientOf(request));
       } catch (error) {
         metrics.logins.inc({ result: error instanceof LockstepError ? error.code : 'error' });
         throw error;
@@ -136,9 +128,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteDeps & { securityService
         loginWaitMs,
       );
       if (!approved) {
-        const challenge = { id: request.body.id, waitToken: request.body.waitToken };
-        const pending = await securityService.pendingLogin(challenge.id);
-        return reply.status(202).send({ verification: { ...pending, waitToken: challenge.waitToken } });
+        const pending = await securityService.pendingLogin(request.body.id);
+        return reply.status(202).send({ verification: { ...pending, waitToken: request.body.waitToken } });
       }
       return collect(approved, reply);
     },
@@ -179,7 +170,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteDeps & { securityService
           ...(request.body.deviceName !== undefined ? { deviceName: request.body.deviceName } : {}),
           ...(request.body.cookie !== undefined ? { cookie: request.body.cookie } : {}),
         },
-        { ip: request.ip, userAgent: request.headers['user-agent'] },
+        clientOf(request),
       ),
   );
 
@@ -221,10 +212,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteDeps & { securityService
     },
     async (request) => ({
       approved: true as const,
-      device: await securityService.approveLogin(request.body.token, {
-        ip: request.ip,
-        userAgent: request.headers['user-agent'],
-      }),
+      device: await securityService.approveLogin(request.body.token, clientOf(request)),
     }),
   );
 

@@ -3,8 +3,9 @@ import { Type } from '@sinclair/typebox';
 import { LinkTokenBody, PasswordResetBody } from '@lockstep/protocol';
 import type { RouteDeps } from './deps.ts';
 import type { SecurityService } from '../services/security-service.ts';
+import { errorResponses, clientOf } from './route-parts.ts';
 
-const errors = { 400: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 429: { $ref: 'Error#' } };
+const errors = errorResponses(400, 403, 429);
 
 /**
  * The page an emailed reset link opens. The link carries its token in the fragment (`#token=`),
@@ -110,10 +111,7 @@ export const linkRoutes: FastifyPluginAsyncTypebox<RouteDeps & { securityService
       config: { rateLimit: { max: config.loginPerIpPerMinuteMax, timeWindow: 60_000 } },
     },
     async (request) => {
-      await securityService.resetPassword(request.body, {
-        ip: request.ip,
-        userAgent: request.headers['user-agent'],
-      });
+      await securityService.resetPassword(request.body, clientOf(request));
       return { reset: true as const };
     },
   );
@@ -135,10 +133,7 @@ export const linkRoutes: FastifyPluginAsyncTypebox<RouteDeps & { securityService
       config: { rateLimit: { max: config.loginPerIpPerMinuteMax, timeWindow: 60_000 } },
     },
     async (request) => {
-      await securityService.unlockFromLink(request.body.token, {
-        ip: request.ip,
-        userAgent: request.headers['user-agent'],
-      });
+      await securityService.unlockFromLink(request.body.token, clientOf(request));
       return { unlocked: true as const };
     },
   );

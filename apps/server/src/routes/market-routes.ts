@@ -11,8 +11,9 @@ import {
 import type { RouteDeps } from './deps.ts';
 import { MarketData } from '../trading/market-data.ts';
 import type { TradingService } from '../trading/trading-service.ts';
+import { errorResponses } from './route-parts.ts';
 
-const errors = { 400: { $ref: 'Error#' }, 404: { $ref: 'Error#' } };
+const errors = errorResponses(400, 404);
 const tags = ['market data'];
 const SymbolParams = Type.Object({ symbol: Type.String({ pattern: '^[A-Z0-9]{2,20}$' }) });
 /** Bounded so a time never leaves the range a PostgreSQL bigint and a JS number both hold exactly. */

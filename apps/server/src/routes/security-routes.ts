@@ -17,24 +17,13 @@ import {
   TotpCodeBody,
   TotpSetupView,
 } from '@lockstep/protocol';
-import type { FastifyRequest } from 'fastify';
 import type { RouteDeps } from './deps.ts';
 import { csrfCookie, principalOf, requireSession, sessionCookie } from '../http/authentication.ts';
-import type { ClientContext } from '../services/auth-service.ts';
 import type { SecurityService } from '../services/security-service.ts';
+import { errorResponses, sessionSecurity, clientOf } from './route-parts.ts';
 
-const errors = {
-  400: { $ref: 'Error#' },
-  401: { $ref: 'Error#' },
-  403: { $ref: 'Error#' },
-  409: { $ref: 'Error#' },
-  429: { $ref: 'Error#' },
-};
-const security: Array<Record<string, string[]>> = [{ bearer: [] }, { cookie: [] }];
-
-function clientOf(request: FastifyRequest): ClientContext {
-  return { ip: request.ip, userAgent: request.headers['user-agent'] };
-}
+const errors = errorResponses(400, 401, 403, 409, 429);
+const security = sessionSecurity;
 
 /** Step-up, 2FA, password change, anti-phishing code, withdrawal-hold policy and the security log. */
 export const securityRoutes: FastifyPluginAsyncTypebox<

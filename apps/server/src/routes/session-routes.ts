@@ -11,13 +11,9 @@ import type { RouteDeps } from './deps.ts';
 import { principalOf, sessionOrApiKey } from '../http/authentication.ts';
 import type { ApiKeyService } from '../services/api-key-service.ts';
 import { presentAccount, presentSession } from '../services/presenters.ts';
+import { errorResponses, sessionSecurity } from './route-parts.ts';
 
-const errors = {
-  400: { $ref: 'Error#' },
-  401: { $ref: 'Error#' },
-  403: { $ref: 'Error#' },
-  404: { $ref: 'Error#' },
-};
+const errors = errorResponses(400, 401, 403, 404);
 
 /**
  * The account's devices (sessions and API keys), signing them out, and login history. Only
@@ -32,7 +28,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<RouteDeps & { apiKeys: Api
   const authenticate = sessionOrApiKey(auth, apiKeys);
   app.addHook('onRequest', authenticate.onRequest);
   app.addHook('preParsing', authenticate.preParsing);
-  const security: Array<Record<string, string[]>> = [{ bearer: [] }, { cookie: [] }];
+  const security = sessionSecurity;
 
   app.get(
     '/v1/me',

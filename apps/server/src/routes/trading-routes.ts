@@ -5,16 +5,11 @@ import type { RouteDeps } from './deps.ts';
 import { principalOf, sessionOrApiKey } from '../http/authentication.ts';
 import type { ApiKeyService } from '../services/api-key-service.ts';
 import type { TradingService } from '../trading/trading-service.ts';
+import { errorResponses, sessionOrKeySecurity } from './route-parts.ts';
 
-const errors = {
-  400: { $ref: 'Error#' },
-  401: { $ref: 'Error#' },
-  403: { $ref: 'Error#' },
-  404: { $ref: 'Error#' },
-  429: { $ref: 'Error#' },
-};
+const errors = errorResponses(400, 401, 403, 404, 429);
 const SymbolParam = Type.String({ pattern: '^[A-Z0-9]{2,20}$' });
-const security: Array<Record<string, string[]>> = [{ bearer: [] }, { cookie: [] }, { apiKey: [] }];
+const security = sessionOrKeySecurity;
 
 /** Orders, cancels and balances of the logged-in account (C2, C3). */
 export const tradingRoutes: FastifyPluginAsyncTypebox<

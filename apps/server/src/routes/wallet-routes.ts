@@ -13,20 +13,14 @@ import { requireOperator } from './admin-routes.ts';
 import { principalOf, sessionOrApiKey } from '../http/authentication.ts';
 import type { ApiKeyService } from '../services/api-key-service.ts';
 import type { WalletService } from '../trading/wallet-service.ts';
+import { errorResponses, sessionOrKeySecurity } from './route-parts.ts';
 
-const errors = {
-  400: { $ref: 'Error#' },
-  401: { $ref: 'Error#' },
-  403: { $ref: 'Error#' },
-  404: { $ref: 'Error#' },
-  409: { $ref: 'Error#' },
-  429: { $ref: 'Error#' },
-};
+const errors = errorResponses(400, 401, 403, 404, 409, 429);
 const AssetParam = Type.String({ pattern: '^[A-Z0-9]{2,10}$' });
 const IdParam = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
 const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 }));
 const BeforeId = Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }));
-const security: Array<Record<string, string[]>> = [{ bearer: [] }, { cookie: [] }, { apiKey: [] }];
+const security = sessionOrKeySecurity;
 
 /** Deposit addresses, deposits and withdrawals of the logged-in account (D1, D2). */
 export const walletRoutes: FastifyPluginAsyncTypebox<

@@ -296,8 +296,9 @@ export class AuthService {
   async authenticate(token: string): Promise<Principal> {
     const now = this.config.now();
     const tokenHash = hashToken(token);
+    // Entries are keyed by the token's hash, so finding one is the match; no second hash is needed.
     const cached = this.principals?.get(tokenHash);
-    if (cached && tokenMatchesHash(token, cached.session.tokenHash)) {
+    if (cached) {
       if (isSessionLive(cached.session, this.config.lifetimes, now)) {
         await this.touch(cached.session, now);
         return cached;

@@ -145,9 +145,8 @@ export class SecurityService implements LoginGuard {
     session: SessionRecord,
     now: number,
   ): Promise<void> {
-    // The first device an account ever uses is how it was opened, not a new device to worry about.
-    const hadDevices = await this.hasKnownDevices(repos, account.id);
-    const newDevice = (await repos.security.rememberDevice(account.id, session.deviceId, now)) && hadDevices;
+    const newDevice = await this.isNewDevice(repos, account.id, session.deviceId);
+    await repos.security.rememberDevice(account.id, session.deviceId, now);
     const actor = { sessionId: session.id, ip: session.ip, userAgent: session.userAgent };
     await this.log(
       repos,
@@ -494,10 +493,8 @@ export class SecurityService implements LoginGuard {
     deviceId: string,
   ): Promise<PendingLogin['reason'] | null> {
     const repos = this.store.repos;
-    if (this.config.newDeviceVerification) {
-      const known = (await repos.security.knownDeviceCount(accountId)) > 0;
-      if (known && !(await repos.security.isKnownDevice(accountId, deviceId))) return 'new_device';
-    }
+    if (this.config.newDeviceVerification && (await this.isNewDevice(repos, accountId, deviceId)))
+      return 'new_device';
     const online = (await this.auth.listSessions(accountId)).length;
     return online >= this.config.onlineDevicesMax ? 'too_many_devices' : null;
   }
@@ -739,8 +736,7 @@ export class SecurityService implements LoginGuard {
     if ((await failures(emailThrottleKey(email))) >= 2 || (await failures(ipThrottleKey(ip))) >= 3)
       return true;
     const account = await repos.accounts.findByEmail(email);
-    if (!account || (await repos.security.knownDeviceCount(account.id)) === 0) return false;
-    return deviceId === undefined || !(await repos.security.isKnownDevice(account.id, deviceId));
+    return account !== undefined && this.isNewDevice(repos, account.id, deviceId);
   }
 
   // ---- Login locks (A7) ----
@@ -1221,8 +1217,17 @@ export class SecurityService implements LoginGuard {
     return view;
   }
 
-  private async hasKnownDevices(repos: Repositories, accountId: number): Promise<boolean> {
-    return repos.security.knownDeviceCount(accountId).then((n) => n > 0);
+  /**
+   * Whether a login from this device is a new device's: one the account has not used, when it has
+   * used others. The first device an account ever uses is how it was opened, not a worry.
+   */
+  private async isNewDevice(
+    repos: Repositories,
+    accountId: number,
+    deviceId: string | undefined,
+  ): Promise<boolean> {
+    if ((await repos.security.knownDeviceCount(accountId)) === 0) return false;
+    return deviceId === undefined || !(await repos.security.isKnownDevice(accountId, deviceId));
   }
 
   private async present(repos: Repositories, security: SecurityRecord): Promise<SecurityView> {
