@@ -95,6 +95,18 @@ describe('lockstep admin (F4)', () => {
     expect(dirty.stdout).toContain('DISCREPANCIES');
   });
 
+  it('kyc sets the status every device of the account sees, and names a bad field', async () => {
+    const { email } = await registerAccount(server);
+    const base = ['admin', 'kyc', '--email', email, '--data', server.dataDir, '--server', server.url];
+    const result = await cli.run([...base, '--status', 'verified', '--level', '2']);
+    expect(result).toMatchObject({ code: 0, stdout: `KYC of ${email}: verified, level 2\n`, stderr: '' });
+    const json = await cli.json<{ kyc: { status: string; level: number } }>([...base, '--status', 'pending']);
+    expect(json).toMatchObject({ code: 0, body: { email, kyc: { status: 'pending', level: 0 } } });
+    const bad = await cli.run([...base, '--status', 'famous']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('status');
+  });
+
   it('unlock lifts the lock of failed logins, so the right password works again', async () => {
     const { email, password } = await registerAccount(server);
     const client = clientFor(server);

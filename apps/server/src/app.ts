@@ -38,6 +38,8 @@ import { revokeAllApiKeys } from './services/api-key-service.ts';
 import { ApiKeyService } from './services/api-key-service.ts';
 import { apiKeyRoutes } from './routes/api-key-routes.ts';
 import { commitWithEvents } from './services/account-stream.ts';
+import { SyncService } from './services/sync-service.ts';
+import { kycAdminRoutes, syncRoutes } from './routes/sync-routes.ts';
 
 /** A running Lockstep server and the parts tests reach into. */
 export interface LockstepServer {
@@ -64,7 +66,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
   const store = config.postgresUrl
     ? await openPostgresStore(config.postgresUrl, { schema: config.postgresSchema })
     : await openSqliteStore(join(config.dataDir, 'lockstep.db'));
-  const bus = createMemoryBus();
+  const bus = options.bus ?? createMemoryBus();
   const metrics = createMetrics();
   const auth = new AuthService(store, bus, config);
   const hub = new RealtimeHub(auth, store, bus, config, metrics.hub);
@@ -90,6 +92,15 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
   const wallet = new WalletService(store, bus, trading, config.now, (principal) =>
     securityService.assertWithdrawalAllowed(principal),
   );
+  const sync = new SyncService(store, config, (fn) => commitWithEvents(store, bus, config.now(), fn), {
+    auth,
+    trading,
+    wallet,
+    security: securityService,
+    apiKeys,
+  });
+  await sync.start();
+  trading.batchHooks.current = sync;
   const app = await buildHttp({
     config,
     store,
@@ -101,6 +112,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
     wallet,
     securityService,
     apiKeys,
+    sync,
   });
   securityService.onMailError = (error) => app.log.error({ err: error }, 'sending a security email failed');
   const breached = loadBreachedPasswords();
@@ -142,6 +154,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
       await liquidityBot?.stop();
       hub.close();
       securityService.close();
+      sync.close();
       await app.close();
       await trading.close();
       await mailer.close();
@@ -161,6 +174,7 @@ interface Parts {
   wallet: WalletService;
   securityService: SecurityService;
   apiKeys: ApiKeyService;
+  sync: SyncService;
 }
 
 async function buildHttp({
@@ -173,6 +187,7 @@ async function buildHttp({
   wallet,
   securityService,
   apiKeys,
+  sync,
 }: Parts): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
@@ -232,6 +247,8 @@ async function buildHttp({
   await app.register(chainAdminRoutes, { auth, config, metrics, store, hub, wallet, adminTokenHash });
   await app.register(securityRoutes, { auth, config, metrics, store, hub, securityService });
   await app.register(apiKeyRoutes, { auth, config, metrics, store, hub, apiKeys });
+  await app.register(syncRoutes, { auth, config, metrics, store, hub, sync });
+  await app.register(kycAdminRoutes, { auth, config, metrics, store, hub, sync, adminTokenHash });
   await app.register(linkRoutes, { auth, config, metrics, store, hub, securityService });
   // The development mailbox's page exists only while mail goes to the data folder, never with SMTP.
   if (!config.smtpUrl) await app.register(devMailRoutes, { dataDir: config.dataDir });

@@ -1,3 +1,4 @@
+import type { EventBus } from './services/event-bus.ts';
 import { join } from 'node:path';
 import { platforms, type Platform } from '@lockstep/protocol';
 import {
@@ -32,6 +33,8 @@ export interface ServerConfig {
   secureCookies: boolean;
   /** How often live connections get a heartbeat carrying the stream head. */
   heartbeatMs: number;
+  /** How often live connections are pinged; one that has not answered the previous ping is dropped. */
+  pingMs: number;
   /** A connection that has not authenticated by then is closed. */
   wsAuthTimeoutMs: number;
   /** Session last-active times are written at most this often, to keep requests from all writing. */
@@ -69,6 +72,8 @@ export type ServerOptions = Partial<Omit<ServerConfig, 'slots' | 'lifetimes' | '
   slots?: Partial<SlotLimits>;
   lifetimes?: Partial<SessionLifetimes>;
   throttle?: Partial<ThrottlePolicy>;
+  /** How committed events reach the live connections; in-process unless given (tests pass a lossy one). */
+  bus?: EventBus;
 };
 
 export function resolveConfig(options: ServerOptions = {}): ServerConfig {
@@ -86,7 +91,8 @@ export function resolveConfig(options: ServerOptions = {}): ServerConfig {
     loginPerIpPerMinuteMax: options.loginPerIpPerMinuteMax ?? 120,
     trustProxy: options.trustProxy ?? false,
     secureCookies: options.secureCookies ?? false,
-    heartbeatMs: options.heartbeatMs ?? 15_000,
+    heartbeatMs: options.heartbeatMs ?? 1_000,
+    pingMs: options.pingMs ?? 15_000,
     wsAuthTimeoutMs: options.wsAuthTimeoutMs ?? 5_000,
     touchIntervalMs: options.touchIntervalMs ?? 60_000,
     logLevel: options.logLevel ?? 'info',

@@ -12,3 +12,4 @@ export {
   type StoredMail,
 } from './mail/mailer.ts';
 export { composeSecurityMail } from './mail/compose.ts';
+export { createMemoryBus, type AccountEventBatch, type EventBus } from './services/event-bus.ts';

@@ -134,6 +134,17 @@ export const errorCatalogue = {
   },
   UNKNOWN_API_KEY: { status: 404, summary: 'No API key of this account has this id.' },
   API_KEY_LIMIT_REACHED: { status: 409, summary: 'The account already has as many API keys as allowed.' },
+  UNKNOWN_WATCHLIST: { status: 404, summary: 'The account has no watchlist with this name.' },
+  WATCHLIST_LIMIT_REACHED: { status: 409, summary: 'The account already has as many watchlists as allowed.' },
+  CLOUD_SYNC_OFF: {
+    status: 409,
+    summary: 'Cloud sync is off, so watchlists live on each device; turn it on to keep them on the server.',
+  },
+  UNKNOWN_PRICE_ALERT: { status: 404, summary: 'No price alert of this account has this id.' },
+  PRICE_ALERT_LIMIT_REACHED: {
+    status: 409,
+    summary: 'The account already has as many price alerts as allowed.',
+  },
   UNKNOWN_SYMBOL: { status: 400, summary: 'No market has this symbol.' },
   UNKNOWN_ASSET: { status: 400, summary: 'No asset has this code.' },
   PRICE_FILTER: {

@@ -3,6 +3,7 @@ import type { BalanceView, MyTradeView, OrderView } from './trading.ts';
 import type { DepositView, WithdrawalView } from './wallet.ts';
 import type { SecurityAlertView, SecurityView } from './security.ts';
 import type { ApiKeyView } from './api-keys.ts';
+import type { KycView, NotificationView, PreferencesView, PriceAlertView, WatchlistView } from './sync.ts';
 
 /**
  * The account event stream. Every change to an account is appended with the next `seq` of that
@@ -51,6 +52,35 @@ export type ApiKeyDeletedEvent = AccountEventBase<'api_key.deleted', { apiKey: A
 /** A security alert raised or answered: a new device logged in; "It was me" / "Not me". */
 export type SecurityAlertEvent = AccountEventBase<'security.alert', { alert: SecurityAlertView }>;
 
+/** The account's KYC status, set by an operator (`lockstep admin kyc`). */
+export type KycUpdatedEvent = AccountEventBase<'kyc.updated', { kyc: KycView }>;
+/** The cloud-sync switch or notification preferences changed: their full state. */
+export type PreferencesUpdatedEvent = AccountEventBase<
+  'preferences.updated',
+  { preferences: PreferencesView }
+>;
+/** A watchlist was created or changed (only while cloud sync is on): its full state. */
+export type WatchlistUpdatedEvent = AccountEventBase<'watchlist.updated', { watchlist: WatchlistView }>;
+/** A watchlist was deleted. */
+export type WatchlistDeletedEvent = AccountEventBase<'watchlist.deleted', { name: string }>;
+/** A price alert was created or triggered: its full state. */
+export type PriceAlertUpdatedEvent = AccountEventBase<'price_alert.updated', { priceAlert: PriceAlertView }>;
+/** A price alert was deleted: its final state. */
+export type PriceAlertDeletedEvent = AccountEventBase<'price_alert.deleted', { priceAlert: PriceAlertView }>;
+/** A notification for the notification centre; its id is this event's `seq`. */
+export type NotificationCreatedEvent = AccountEventBase<
+  'notification.created',
+  { notification: NotificationView }
+>;
+/**
+ * Notifications were marked read, on any device: the listed ids, or every id up to `upTo`; `unread`
+ * is the account's count after the change. Marking twice changes nothing.
+ */
+export type NotificationReadEvent = AccountEventBase<
+  'notification.read',
+  { ids: number[]; upTo: number | null; readAt: string; unread: number }
+>;
+
 /** Every kind of event on the account stream. */
 export type AccountEvent =
   | SessionCreatedEvent
@@ -63,7 +93,15 @@ export type AccountEvent =
   | SecurityUpdatedEvent
   | SecurityAlertEvent
   | ApiKeyUpdatedEvent
-  | ApiKeyDeletedEvent;
+  | ApiKeyDeletedEvent
+  | KycUpdatedEvent
+  | PreferencesUpdatedEvent
+  | WatchlistUpdatedEvent
+  | WatchlistDeletedEvent
+  | PriceAlertUpdatedEvent
+  | PriceAlertDeletedEvent
+  | NotificationCreatedEvent
+  | NotificationReadEvent;
 export type AccountEventType = AccountEvent['type'];
 
 /** A depth diff of one engine update: absolute quantities per changed level, "0" removes the level. */
@@ -94,7 +132,15 @@ export type ServerMessage =
   | DepthDiffMessage
   | TradeMessage
   | { type: 'market.subscribed'; symbols: string[] }
-  | { type: 'hello'; accountId: number; sessionId: string; epoch: string; seq: number }
+  | {
+      type: 'hello';
+      accountId: number;
+      sessionId: string;
+      epoch: string;
+      seq: number;
+      /** How often heartbeats come; a device that hears nothing for a few of these reconnects. */
+      heartbeatMs: number;
+    }
   | { type: 'event'; epoch: string; event: AccountEvent }
   | { type: 'replayed'; epoch: string; seq: number }
   | { type: 'reset'; epoch: string; seq: number; reason: string }

@@ -6,3 +6,4 @@ export * from './market-data.ts';
 export * from './wallet.ts';
 export * from './security.ts';
 export * from './api-keys.ts';
+export * from './sync.ts';

@@ -11,6 +11,13 @@ import { kyselyCandles, kyselyTrades } from './kysely-market-data.ts';
 import { kyselyDepositAddresses, kyselyDeposits, kyselyWithdrawals } from './kysely-wallet.ts';
 import { kyselyChallenges, kyselySecurity, kyselySecurityLog } from './kysely-security.ts';
 import { kyselyApiKeys } from './kysely-api-keys.ts';
+import {
+  kyselyKyc,
+  kyselyNotifications,
+  kyselyPreferences,
+  kyselyPriceAlerts,
+  kyselyWatchlists,
+} from './kysely-sync.ts';
 
 /** SQL `in` lists are bounded so one statement never grows past the drivers' parameter limits. */
 const inListMax = 500;
@@ -122,6 +129,19 @@ export function kyselyRepositories(db: Executor, dialect: Dialect): Repositories
           .where('id', '=', accountId)
           .executeTakeFirstOrThrow();
         return { epoch: row.stream_epoch, seq: Number(row.stream_seq) };
+      },
+      async streamHeads(accountIds) {
+        if (accountIds.length === 0) return [];
+        const rows = await db
+          .selectFrom('accounts')
+          .select(['id', 'stream_epoch', 'stream_seq'])
+          .where('id', 'in', [...accountIds])
+          .execute();
+        return rows.map((row) => ({
+          accountId: Number(row.id),
+          epoch: row.stream_epoch,
+          seq: Number(row.stream_seq),
+        }));
       },
     },
     sessions: {
@@ -323,5 +343,10 @@ export function kyselyRepositories(db: Executor, dialect: Dialect): Repositories
     securityLog: kyselySecurityLog(db),
     challenges: kyselyChallenges(db),
     apiKeys: kyselyApiKeys(db),
+    kyc: kyselyKyc(db),
+    preferences: kyselyPreferences(db),
+    watchlists: kyselyWatchlists(db),
+    priceAlerts: kyselyPriceAlerts(db),
+    notifications: kyselyNotifications(db),
   };
 }

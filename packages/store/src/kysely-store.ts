@@ -11,6 +11,15 @@ export async function migratedStore(db: Kysely<Database>, dialect: Store['dialec
     dialect,
     repos: kyselyRepositories(db, dialect),
     transaction: (fn) => db.transaction().execute((trx) => fn(kyselyRepositories(trx, dialect))),
+    readConsistent: (fn) =>
+      dialect === 'postgres'
+        ? db
+            .transaction()
+            .setIsolationLevel('repeatable read')
+            .setAccessMode('read only')
+            .execute((trx) => fn(kyselyRepositories(trx, dialect)))
+        : // SQLite runs one transaction at a time on the one connection, so any transaction is consistent.
+          db.transaction().execute((trx) => fn(kyselyRepositories(trx, dialect))),
     ping: async () => {
       await sql`select 1`.execute(db);
     },

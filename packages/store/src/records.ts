@@ -256,3 +256,61 @@ export interface ApiKeyRecord {
   updatedAt: number;
   lastUsedAt: number | null;
 }
+
+/** An account's KYC status, as an operator set it (B1). */
+export interface KycRecord {
+  accountId: number;
+  status: string;
+  level: number;
+  updatedAt: number;
+}
+
+/** An account's synced preferences: the cloud-sync switch and notification categories. */
+export interface PreferencesRecord {
+  accountId: number;
+  cloudSync: boolean;
+  notificationCategories: Record<string, boolean>;
+  updatedAt: number;
+}
+
+/** One device's notification switch. */
+export interface DevicePreferenceRecord {
+  accountId: number;
+  deviceId: string;
+  notificationsEnabled: boolean;
+  updatedAt: number;
+}
+
+export interface WatchlistRecord {
+  accountId: number;
+  name: string;
+  symbols: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A price alert; `price` and `triggerPrice` are the engine's integer prices of the market. */
+export interface PriceAlertRecord {
+  id: string;
+  accountId: number;
+  symbol: string;
+  condition: string;
+  price: number;
+  note: string;
+  status: string;
+  createdAt: number;
+  triggeredAt: number | null;
+  triggerPrice: number | null;
+}
+
+/** A notification of the notification centre; `id` is the `seq` of the event that announced it. */
+export interface NotificationRecord {
+  accountId: number;
+  id: number;
+  kind: string;
+  title: string;
+  body: string;
+  ref: Record<string, string | number>;
+  createdAt: number;
+  readAt: number | null;
+}

@@ -1,6 +1,12 @@
 import type {
   AccountRecord,
   ApiKeyRecord,
+  DevicePreferenceRecord,
+  KycRecord,
+  NotificationRecord,
+  PreferencesRecord,
+  PriceAlertRecord,
+  WatchlistRecord,
   BalanceRecord,
   CandleRecord,
   DepositAddressRecord,
@@ -36,6 +42,10 @@ export interface AccountRepository {
   advanceSeq(accountId: number, count: number): Promise<{ epoch: string; seq: number }>;
   /** The stream head without advancing it. */
   streamHead(accountId: number): Promise<{ epoch: string; seq: number }>;
+  /** The heads of many accounts at once (the live hub's heartbeat); unknown ids are left out. */
+  streamHeads(
+    accountIds: readonly number[],
+  ): Promise<Array<{ accountId: number; epoch: string; seq: number }>>;
   /**
    * Locks the account's row until the transaction ends, so changes to one account's sessions run
    * one at a time (a no-op on SQLite, where transactions already run one at a time).
@@ -316,6 +326,64 @@ export interface Repositories {
   securityLog: SecurityLogRepository;
   challenges: ChallengeRepository;
   apiKeys: ApiKeyRepository;
+  kyc: KycRepository;
+  preferences: PreferencesRepository;
+  watchlists: WatchlistRepository;
+  priceAlerts: PriceAlertRepository;
+  notifications: NotificationRepository;
+}
+
+export interface KycRepository {
+  get(accountId: number): Promise<KycRecord | undefined>;
+  put(record: KycRecord): Promise<void>;
+}
+
+export interface PreferencesRepository {
+  get(accountId: number): Promise<PreferencesRecord | undefined>;
+  put(record: PreferencesRecord): Promise<void>;
+  /** Every device switch the account has set, oldest first. */
+  devices(accountId: number): Promise<DevicePreferenceRecord[]>;
+  putDevice(record: DevicePreferenceRecord): Promise<void>;
+}
+
+export interface WatchlistRepository {
+  /** Oldest first. */
+  list(accountId: number): Promise<WatchlistRecord[]>;
+  get(accountId: number, name: string): Promise<WatchlistRecord | undefined>;
+  count(accountId: number): Promise<number>;
+  /** Inserts or replaces (keeping `createdAt` of an existing list). */
+  put(record: WatchlistRecord): Promise<void>;
+  delete(accountId: number, name: string): Promise<boolean>;
+}
+
+export interface PriceAlertRepository {
+  insert(record: PriceAlertRecord): Promise<void>;
+  /** Oldest first. */
+  list(accountId: number): Promise<PriceAlertRecord[]>;
+  count(accountId: number): Promise<number>;
+  delete(accountId: number, id: string): Promise<PriceAlertRecord | undefined>;
+  /** Every ACTIVE alert of every account (the trigger index is built from it at start). */
+  listActive(): Promise<PriceAlertRecord[]>;
+  /** ACTIVE → TRIGGERED, only if still ACTIVE; the triggered record, or undefined. */
+  trigger(id: string, at: number, price: number): Promise<PriceAlertRecord | undefined>;
+}
+
+export interface NotificationRepository {
+  insertMany(records: readonly NotificationRecord[]): Promise<void>;
+  /** Newest first; `before` pages backwards by id. */
+  page(
+    accountId: number,
+    before: number | undefined,
+    limit: number,
+    unreadOnly: boolean,
+  ): Promise<NotificationRecord[]>;
+  unreadCount(accountId: number): Promise<number>;
+  /** Marks the unread ones among `ids` read; returns the ids that changed. */
+  markRead(accountId: number, ids: readonly number[], at: number): Promise<number[]>;
+  /** Marks every unread one with id ≤ `upTo` read; returns how many changed. */
+  markReadUpTo(accountId: number, upTo: number, at: number): Promise<number>;
+  /** Deletes all but the newest `keep` notifications of every account; returns how many went. */
+  prune(keep: number): Promise<number>;
 }
 
 /** The storage the server runs on: SQLite embedded, PostgreSQL in a cluster. */
@@ -325,6 +393,12 @@ export interface Store {
   readonly repos: Repositories;
   /** Runs `fn` in one transaction: all its writes commit together or none do. */
   transaction<T>(fn: (repos: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn`'s reads against one consistent view of the store (a repeatable-read, read-only
+   * transaction on PostgreSQL), so what it reads belongs to one moment: an account snapshot and
+   * the stream position it is tagged with agree.
+   */
+  readConsistent<T>(fn: (repos: Repositories) => Promise<T>): Promise<T>;
   /** Checks the database answers. */
   ping(): Promise<void>;
   close(): Promise<void>;

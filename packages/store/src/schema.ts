@@ -77,6 +77,65 @@ export interface Database {
   known_devices: KnownDevicesTable;
   auth_challenges: AuthChallengesTable;
   api_keys: ApiKeysTable;
+  account_kyc: AccountKycTable;
+  account_preferences: AccountPreferencesTable;
+  device_preferences: DevicePreferencesTable;
+  watchlists: WatchlistsTable;
+  price_alerts: PriceAlertsTable;
+  notifications: NotificationsTable;
+}
+
+export interface AccountKycTable {
+  account_id: number;
+  status: string;
+  level: number;
+  updated_at: number;
+}
+
+export interface AccountPreferencesTable {
+  account_id: number;
+  cloud_sync: number;
+  notification_categories: string;
+  updated_at: number;
+}
+
+export interface DevicePreferencesTable {
+  account_id: number;
+  device_id: string;
+  notifications_enabled: number;
+  updated_at: number;
+}
+
+export interface WatchlistsTable {
+  account_id: number;
+  name: string;
+  symbols: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PriceAlertsTable {
+  id: string;
+  account_id: number;
+  symbol: string;
+  condition: string;
+  price: number;
+  note: string;
+  status: string;
+  created_at: number;
+  triggered_at: number | null;
+  trigger_price: number | null;
+}
+
+export interface NotificationsTable {
+  account_id: number;
+  id: number;
+  kind: string;
+  title: string;
+  body: string;
+  ref: string;
+  created_at: number;
+  read_at: number | null;
 }
 
 export interface AccountSecurityTable {

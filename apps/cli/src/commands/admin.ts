@@ -17,7 +17,7 @@ interface AdminFlags {
  * folder directly and need the server's modules, which are loaded only when they run.
  */
 export function addAdminCommand(program: Command, io: CliIo): void {
-  const admin = program.command('admin').description('operator commands: deposit, unlock, audit, mail');
+  const admin = program.command('admin').description('operator commands: deposit, unlock, kyc, audit, mail');
   const defaults = (command: Command): Command =>
     command
       .option('--data <dir>', 'the server data folder (env LOCKSTEP_DATA)', io.env.LOCKSTEP_DATA ?? './data')
@@ -65,6 +65,31 @@ export function addAdminCommand(program: Command, io: CliIo): void {
           );
         }
         io.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${lines.join('\n')}\n`);
+      } catch (error) {
+        throw new ExitError(reportError(io, error, flags.json === true));
+      }
+    });
+
+  defaults(admin.command('kyc').description("set an account's KYC status; every device sees it at once"))
+    .requiredOption('--email <email>', 'the account')
+    .requiredOption('--status <status>', 'none, pending, verified or rejected')
+    .option('--level <n>', 'verification level 0-3 (verified accounts; 1 by default)')
+    .action(async (flags: AdminFlags & { email: string; status: string; level?: string }) => {
+      const token = await operatorToken(io, flags.data);
+      const client = new LockstepClient({ baseUrl: flags.server });
+      try {
+        const result = await client.request<{ email: string; kyc: { status: string; level: number } }>(
+          'POST',
+          '/v1/admin/kyc',
+          {
+            email: flags.email,
+            status: flags.status,
+            ...(flags.level === undefined ? {} : { level: Number(flags.level) }),
+          },
+          { 'x-lockstep-admin-token': token },
+        );
+        const line = `KYC of ${printable(result.email)}: ${result.kyc.status}, level ${result.kyc.level}\n`;
+        io.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : line);
       } catch (error) {
         throw new ExitError(reportError(io, error, flags.json === true));
       }

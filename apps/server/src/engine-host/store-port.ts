@@ -3,6 +3,7 @@ import type { BalanceUpdatedEvent, OrderUpdatedEvent, TradeExecutedEvent } from 
 import type { BalanceRecord, OrderRecord, Repositories, Store, TradeRecord } from '@lockstep/store';
 import { commitWithEvents, type Emit } from '../services/account-stream.ts';
 import type { EventBus } from '../services/event-bus.ts';
+import type { TradingBatchHooks } from '../services/sync-service.ts';
 import { candleUpdates, type CandleTrade } from '../trading/market-data.ts';
 import type { TradingPresenter } from '../trading/presenters.ts';
 import type { CommittedBatch, JournalEntry, TradingStorePort } from './trading-host.ts';
@@ -22,6 +23,8 @@ export class StoreTradingPort implements TradingStorePort {
     private readonly presenter: TradingPresenter,
     /** Accounts with no row in `accounts` (the fee account) get projections but no stream. */
     private readonly streamless: ReadonlySet<number>,
+    /** Notifications and price alerts of a batch (SyncService), set once the service exists. */
+    readonly hooks: { current?: TradingBatchHooks } = {},
   ) {}
 
   async load(): Promise<{
@@ -55,7 +58,9 @@ export class StoreTradingPort implements TradingStorePort {
       const events = batch.outcomes.flatMap((o) => o.events);
       await this.project(repos, events, batch.at);
       this.stream(emit, events, batch.at);
+      await this.hooks.current?.inBatch(repos, emit, batch);
     });
+    this.hooks.current?.committed();
   }
 
   async saveSnapshot(seq: number, state: EngineSnapshot): Promise<void> {

@@ -25,6 +25,8 @@ const messageBytesMax = 4096;
 const replayEventsMax = 5000;
 const replayPageSize = 500;
 const marketsPerConnectionMax = 50;
+/** The heartbeat reads the stream heads of this many accounts per query. */
+const headsPerQuery = 500;
 
 /** The text of a frame, whichever buffer shape ws delivered it in. */
 function rawText(data: RawData): string {
@@ -52,6 +54,8 @@ export interface HubMetrics {
   connectionsOpened(): void;
   connectionsClosed(): void;
   eventsSent(count: number): void;
+  /** The hub read events the bus had lost from the store. */
+  gapsFilled?(): void;
 }
 
 /**
@@ -63,12 +67,19 @@ export class RealtimeHub {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: messageBytesMax });
   private readonly bySession = new Map<string, Set<Connection>>();
   private readonly byAccount = new Map<number, Set<Connection>>();
+  /** Per account with connections: the newest event this hub has delivered (or the head it read). */
   private readonly heads = new Map<number, { epoch: string; seq: number }>();
+  /** Accounts whose missing events are being read from the store; their newer batches wait here. */
+  private readonly filling = new Map<number, AccountEventBatch[]>();
+  /** Accounts whose stored head was ahead of what the bus delivered at the last heartbeat: that head. */
+  private readonly lagging = new Map<number, number>();
+  private beating = false;
   private readonly bySymbol = new Map<string, Set<Connection>>();
   private readonly marketSymbols = new Set<string>();
   private unsubscribeFeed: () => void = () => undefined;
   private readonly unsubscribe: () => void;
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly pinger: NodeJS.Timeout;
 
   constructor(
     private readonly auth: AuthService,
@@ -78,8 +89,10 @@ export class RealtimeHub {
     private readonly metrics: HubMetrics,
   ) {
     this.unsubscribe = bus.subscribe((batch) => this.deliver(batch));
-    this.heartbeat = setInterval(() => void this.sweep(), config.heartbeatMs);
+    this.heartbeat = setInterval(() => void this.beat(), config.heartbeatMs);
     this.heartbeat.unref();
+    this.pinger = setInterval(() => void this.sweep(), config.pingMs);
+    this.pinger.unref();
   }
 
   /** Number of open connections, for metrics and tests. */
@@ -126,6 +139,7 @@ export class RealtimeHub {
   /** Closes every connection (server shutdown) and stops the heartbeat. */
   close(): void {
     clearInterval(this.heartbeat);
+    clearInterval(this.pinger);
     this.unsubscribe();
     this.unsubscribeFeed();
     for (const ws of this.wss.clients) ws.close(wsCloseCodes.shuttingDown, 'server shutting down');
@@ -177,6 +191,7 @@ export class RealtimeHub {
       sessionId: principal.session.id,
       epoch: head.epoch,
       seq: head.seq,
+      heartbeatMs: this.config.heartbeatMs,
     });
   }
 
@@ -253,11 +268,57 @@ export class RealtimeHub {
     for (const event of pending) this.sendEvent(conn, head.epoch, event);
   }
 
+  /**
+   * A batch from the bus. The bus may lose a message (Redis in a cluster); the store never does. A
+   * batch that does not follow the last one delivered waits while the missing events are read
+   * from the store, so every connection still gets every event once and in order.
+   */
   private deliver(batch: AccountEventBatch): void {
+    if (!this.byAccount.has(batch.accountId)) return;
+    const waiting = this.filling.get(batch.accountId);
+    if (waiting) {
+      waiting.push(batch);
+      return;
+    }
+    const known = this.heads.get(batch.accountId);
+    const first = batch.events[0];
+    if (known && first && known.epoch === batch.epoch && first.seq > known.seq + 1) {
+      this.filling.set(batch.accountId, [batch]);
+      void this.fill(batch.accountId, known.seq);
+      return;
+    }
+    this.deliverNow(batch);
+  }
+
+  /** Reads the events after `after` from the store and delivers them, then the batches that waited. */
+  private async fill(accountId: number, after: number): Promise<void> {
+    try {
+      const { epoch } = this.heads.get(accountId) ?? (await this.auth.streamHead(accountId));
+      for (let from = after; ;) {
+        const page = await this.store.repos.events.listAfter(accountId, from, replayPageSize);
+        if (page.length > 0) this.deliverNow({ accountId, epoch, events: page.map(toAccountEvent) });
+        if (page.length < replayPageSize) break;
+        from = page[page.length - 1]!.seq;
+      }
+      this.metrics.gapsFilled?.();
+    } catch {
+      // The store failed: the waiting batches still go out; a device notices the gap by the
+      // heartbeat and resumes from the store itself.
+    } finally {
+      const waiting = this.filling.get(accountId) ?? [];
+      this.filling.delete(accountId);
+      this.lagging.delete(accountId);
+      for (const batch of waiting) this.deliverNow(batch);
+    }
+  }
+
+  private deliverNow(batch: AccountEventBatch): void {
     const conns = this.byAccount.get(batch.accountId);
     if (!conns) return;
     const last = batch.events[batch.events.length - 1];
-    if (last) this.heads.set(batch.accountId, { epoch: batch.epoch, seq: last.seq });
+    const known = this.heads.get(batch.accountId);
+    if (last && (!known || known.epoch !== batch.epoch || last.seq > known.seq))
+      this.heads.set(batch.accountId, { epoch: batch.epoch, seq: last.seq });
     for (const conn of conns) {
       if (!conn.subscribed) continue;
       for (const event of batch.events) {
@@ -329,6 +390,7 @@ export class RealtimeHub {
     if (accountConns?.size === 0) {
       this.byAccount.delete(account.id);
       this.heads.delete(account.id);
+      this.lagging.delete(account.id);
     }
     conn.principal = null;
   }
@@ -344,7 +406,54 @@ export class RealtimeHub {
     return best;
   }
 
-  /** Heartbeats with the stream head, dead-peer detection, and closing expired sessions; runs on a timer, tests call it directly. */
+  /**
+   * The heartbeat (every `heartbeatMs`): each subscribed connection learns the head, so an idle
+   * device notices within a heartbeat that it lacks an event. The heads are read from the store;
+   * one that stays ahead of what the bus delivered for two heartbeats means the bus lost a
+   * message, and the missing events are read from the store and delivered.
+   */
+  async beat(): Promise<void> {
+    if (this.beating) return;
+    this.beating = true;
+    try {
+      const accounts = [...this.byAccount.keys()];
+      for (let i = 0; i < accounts.length; i += headsPerQuery) {
+        for (const stored of await this.store.repos.accounts.streamHeads(
+          accounts.slice(i, i + headsPerQuery),
+        )) {
+          const known = this.heads.get(stored.accountId);
+          if (!known || this.filling.has(stored.accountId)) continue;
+          if (stored.epoch !== known.epoch || stored.seq <= known.seq) {
+            this.lagging.delete(stored.accountId);
+            continue;
+          }
+          const before = this.lagging.get(stored.accountId);
+          if (before !== undefined && known.seq < before) {
+            this.filling.set(stored.accountId, []);
+            void this.fill(stored.accountId, known.seq);
+          } else this.lagging.set(stored.accountId, stored.seq);
+        }
+      }
+    } catch {
+      // The store is unreachable this time; the heartbeat still goes out with what was delivered.
+    } finally {
+      this.beating = false;
+    }
+    for (const [accountId, conns] of this.byAccount) {
+      const head = this.heads.get(accountId);
+      if (!head || this.filling.has(accountId)) continue;
+      const message = JSON.stringify({
+        type: 'heartbeat',
+        epoch: head.epoch,
+        seq: head.seq,
+      } satisfies ServerMessage);
+      for (const conn of conns) {
+        if (conn.subscribed && !conn.pending && conn.ws.readyState === conn.ws.OPEN) conn.ws.send(message);
+      }
+    }
+  }
+
+  /** Dead-peer detection (ping) and closing expired sessions; runs on a timer, tests call it directly. */
   async sweep(): Promise<void> {
     const now = this.config.now();
     for (const ws of this.wss.clients) {
@@ -366,10 +475,6 @@ export class RealtimeHub {
           continue;
         }
         conn.alive = false;
-        if (conn.subscribed && conn.principal) {
-          const head = await this.head(conn.principal.account.id);
-          this.send(conn, { type: 'heartbeat', epoch: head.epoch, seq: head.seq });
-        }
       }
     }
   }

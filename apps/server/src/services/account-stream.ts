@@ -1,5 +1,5 @@
-import type { AccountEvent } from '@lockstep/protocol';
-import type { Repositories, Store, StoredEvent } from '@lockstep/store';
+import type { AccountEvent, NotificationCreatedEvent } from '@lockstep/protocol';
+import type { NotificationRecord, Repositories, Store, StoredEvent } from '@lockstep/store';
 import type { AccountEventBatch, EventBus } from './event-bus.ts';
 
 /**
@@ -37,25 +37,44 @@ export async function commitWithEvents<T>(
     };
     const value = await fn(repos, emit);
     const stored: StoredEvent[] = [];
+    const notifications: NotificationRecord[] = [];
     for (const accountId of [...pending.keys()].sort((a, b) => a - b)) {
       const events = pending.get(accountId)!;
       const { epoch, seq: head } = await repos.accounts.advanceSeq(accountId, events.length);
       const first = head - events.length + 1;
-      const batch = events.map((e, i) => ({
-        accountId,
-        seq: first + i,
-        type: e.type,
-        data: e.data,
-        createdAt: now,
-      }));
+      const batch = events.map((e, i) => {
+        const seq = first + i;
+        if (e.type === 'notification.created') notifications.push(numberNotification(accountId, seq, e.data));
+        return { accountId, seq, type: e.type, data: e.data, createdAt: now };
+      });
       stored.push(...batch);
       published.push({ accountId, epoch, events: batch.map(toAccountEvent) });
     }
     await repos.events.appendMany(stored);
+    await repos.notifications.insertMany(notifications);
     return value;
   });
   for (const batch of published) bus.publish(batch);
   return result;
+}
+
+/**
+ * A notification's id is the `seq` of the event that announces it: known only once the stream
+ * head advances, so it is filled in here, and the centre's row is written beside the event.
+ */
+function numberNotification(accountId: number, seq: number, data: unknown): NotificationRecord {
+  const { notification } = data as NotificationCreatedEvent['data'];
+  notification.id = seq;
+  return {
+    accountId,
+    id: seq,
+    kind: notification.kind,
+    title: notification.title,
+    body: notification.body,
+    ref: notification.ref,
+    createdAt: Date.parse(notification.createdAt),
+    readAt: null,
+  };
 }
 
 /** The stored form of an event, back in wire form. */

@@ -177,8 +177,8 @@ export class ApiKeyService {
   ) {}
 
   /** The account's keys, oldest first. */
-  async list(accountId: number): Promise<ApiKeyView[]> {
-    return (await this.store.repos.apiKeys.list(accountId)).map(presentApiKey);
+  async list(accountId: number, repos: Repositories = this.store.repos): Promise<ApiKeyView[]> {
+    return (await repos.apiKeys.list(accountId)).map(presentApiKey);
   }
 
   /** One key of the account, or undefined. */

@@ -341,8 +341,8 @@ export class AuthService {
   }
 
   /** The account's live sessions, oldest first. */
-  async listSessions(accountId: number): Promise<SessionRecord[]> {
-    return this.liveSessions(this.store.repos, accountId, this.config.now());
+  async listSessions(accountId: number, repos: Repositories = this.store.repos): Promise<SessionRecord[]> {
+    return this.liveSessions(repos, accountId, this.config.now());
   }
 
   /** Signs out one session of the account (this device or another one). */

@@ -44,6 +44,7 @@ import type {
   VerifiedLoginInput,
 } from './auth-service.ts';
 import { clampUserAgent, describeBrowser, deviceNameFor } from './device-name.ts';
+import { notify } from './notifications.ts';
 
 /**
  * An unanswered security alert stops asking after this long, the length of the new-device hold:
@@ -93,8 +94,8 @@ export class SecurityService implements LoginGuard {
     this.human = new HumanCheck(box.derive('altcha'), config.now);
   }
 
-  async view(accountId: number): Promise<SecurityView> {
-    return this.present(this.store.repos, await this.store.repos.security.get(accountId));
+  async view(accountId: number, repos: Repositories = this.store.repos): Promise<SecurityView> {
+    return this.present(repos, await repos.security.get(accountId));
   }
 
   // ---- Login (LoginGuard) ----
@@ -187,6 +188,17 @@ export class SecurityService implements LoginGuard {
     };
     await repos.challenges.insert(alert);
     emit<SecurityAlertEvent>(account.id, 'security.alert', { alert: presentAlert(alert) });
+    notify(
+      emit,
+      account.id,
+      {
+        kind: 'security_alert',
+        title: 'New device signed in',
+        body: `${session.deviceName} (${session.platform}) signed in from ${session.ip}. Was it you?`,
+        ref: { alertId: alert.id },
+      },
+      now,
+    );
     this.newDeviceLogins.add(session.id);
   }
 
@@ -502,8 +514,8 @@ export class SecurityService implements LoginGuard {
   // ---- Security alerts (A9) ----
 
   /** Alerts nobody has answered yet, for devices that were offline when they were raised. */
-  async openAlerts(accountId: number): Promise<SecurityAlertView[]> {
-    const alerts = await this.store.repos.challenges.listOpen(accountId, 'alert', this.config.now());
+  async openAlerts(accountId: number, repos: Repositories = this.store.repos): Promise<SecurityAlertView[]> {
+    const alerts = await repos.challenges.listOpen(accountId, 'alert', this.config.now());
     return alerts.map(presentAlert);
   }
 

@@ -1,3 +1,4 @@
+import type { TradingBatchHooks } from '../services/sync-service.ts';
 import type { Command, TradeEvent } from '@lockstep/engine';
 import {
   LockstepError,
@@ -6,7 +7,7 @@ import {
   type OrderView,
   type PlaceOrderBody,
 } from '@lockstep/protocol';
-import type { OrderPageQuery, OrderRecord, Store, TradePageQuery } from '@lockstep/store';
+import type { OrderPageQuery, OrderRecord, Repositories, Store, TradePageQuery } from '@lockstep/store';
 import { QueueRefusal } from '../engine-host/group-commit-queue.ts';
 import { TradingHost, type CommandOutcome } from '../engine-host/trading-host.ts';
 import { StoreTradingPort } from '../engine-host/store-port.ts';
@@ -36,6 +37,8 @@ export class TradingService {
     readonly presenter: TradingPresenter,
     /** Public depth diffs and trades, as batches become durable. */
     readonly feed: MarketFeed,
+    /** Where the sync service plugs into every batch's transaction (notifications, price alerts). */
+    readonly batchHooks: { current?: TradingBatchHooks },
   ) {}
 
   static async start(store: Store, bus: EventBus, now: () => number): Promise<TradingService> {
@@ -51,7 +54,7 @@ export class TradingService {
       now,
       onCommitted: (batch) => feed.publish(batch),
     });
-    return new TradingService(host, store, presenter, feed);
+    return new TradingService(host, store, presenter, feed, port.hooks);
   }
 
   /** Submits a command, turning a full queue into ENGINE_BUSY. */
@@ -115,15 +118,23 @@ export class TradingService {
   }
 
   /** The account's orders, newest first, from the store (C4). */
-  async orderHistory(account: number, query: OrderPageQuery): Promise<OrderView[]> {
+  async orderHistory(
+    account: number,
+    query: OrderPageQuery,
+    repos: Repositories = this.store.repos,
+  ): Promise<OrderView[]> {
     if (query.symbol !== undefined) this.marketIndex(query.symbol);
-    return (await this.store.repos.orders.page(account, query)).map((o) => this.orderView(o));
+    return (await repos.orders.page(account, query)).map((o) => this.orderView(o));
   }
 
   /** The account's fills, newest first, from the store (C4). */
-  async tradeHistory(account: number, query: TradePageQuery): Promise<MyTradeView[]> {
+  async tradeHistory(
+    account: number,
+    query: TradePageQuery,
+    repos: Repositories = this.store.repos,
+  ): Promise<MyTradeView[]> {
     if (query.symbol !== undefined) this.marketIndex(query.symbol);
-    const rows = await this.store.repos.trades.page(account, query);
+    const rows = await repos.trades.page(account, query);
     return rows.flatMap((t) => {
       const event: TradeEvent = {
         kind: 'trade',
@@ -147,8 +158,8 @@ export class TradingService {
     });
   }
 
-  async balances(account: number): Promise<BalanceView[]> {
-    const rows = await this.store.repos.balances.list(account);
+  async balances(account: number, repos: Repositories = this.store.repos): Promise<BalanceView[]> {
+    const rows = await repos.balances.list(account);
     return rows.map((b) => {
       const asset = this.host.reader.assetId(b.asset) ?? 0;
       return {
@@ -159,9 +170,13 @@ export class TradingService {
     });
   }
 
-  async openOrders(account: number, symbol?: string): Promise<OrderView[]> {
+  async openOrders(
+    account: number,
+    symbol?: string,
+    repos: Repositories = this.store.repos,
+  ): Promise<OrderView[]> {
     if (symbol !== undefined) this.marketIndex(symbol);
-    return (await this.store.repos.orders.open(account, symbol)).map((o) => this.orderView(o));
+    return (await repos.orders.open(account, symbol)).map((o) => this.orderView(o));
   }
 
   /** One order of the account in its latest committed state. */

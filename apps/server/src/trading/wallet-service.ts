@@ -10,8 +10,9 @@ import {
   type WithdrawalView,
   type WithdrawBody,
 } from '@lockstep/protocol';
-import type { DepositRecord, Store, WithdrawalRecord, WithdrawalStatus } from '@lockstep/store';
+import type { DepositRecord, Repositories, Store, WithdrawalRecord, WithdrawalStatus } from '@lockstep/store';
 import { commitWithEvents } from '../services/account-stream.ts';
+import { notify } from '../services/notifications.ts';
 import type { Principal } from '../services/auth-service.ts';
 import type { EventBus } from '../services/event-bus.ts';
 import { engineRejection } from './order-request.ts';
@@ -84,17 +85,22 @@ export class WalletService {
     return { asset: row.asset, address: row.address };
   }
 
-  async deposits(account: number, query: { asset?: string; beforeId?: number; limit: number }) {
+  async deposits(
+    account: number,
+    query: { asset?: string; beforeId?: number; limit: number },
+    repos: Repositories = this.store.repos,
+  ) {
     if (query.asset !== undefined) this.assetIndex(query.asset);
-    return (await this.store.repos.deposits.page(account, query)).map((d) => this.depositView(d));
+    return (await repos.deposits.page(account, query)).map((d) => this.depositView(d));
   }
 
   async withdrawals(
     account: number,
     query: { asset?: string; status?: WithdrawalStatus; beforeId?: number; limit: number },
+    repos: Repositories = this.store.repos,
   ): Promise<WithdrawalView[]> {
     if (query.asset !== undefined) this.assetIndex(query.asset);
-    return (await this.store.repos.withdrawals.page(account, query)).map((w) => this.withdrawalView(w));
+    return (await repos.withdrawals.page(account, query)).map((w) => this.withdrawalView(w));
   }
 
   /**
@@ -235,9 +241,24 @@ export class WalletService {
     const moved = await commitWithEvents(this.store, this.bus, at, async (repos, emit) => {
       const updated = await repos.withdrawals.setStatus(row.id, move.from, move.to, at);
       if (updated) {
-        emit<WithdrawalUpdatedEvent>(updated.accountId, 'withdrawal.updated', {
-          withdrawal: this.withdrawalView(updated),
-        });
+        const withdrawal = this.withdrawalView(updated);
+        emit<WithdrawalUpdatedEvent>(updated.accountId, 'withdrawal.updated', { withdrawal });
+        if (updated.status === 'COMPLETED' || updated.status === 'FAILED') {
+          const done = updated.status === 'COMPLETED';
+          notify(
+            emit,
+            updated.accountId,
+            {
+              kind: done ? 'withdrawal_completed' : 'withdrawal_failed',
+              title: done ? 'Withdrawal completed' : 'Withdrawal failed',
+              body: done
+                ? `${withdrawal.amount} ${withdrawal.asset} was sent to ${withdrawal.address}.`
+                : `${withdrawal.amount} ${withdrawal.asset} was not sent; the amount and fee are back in your balance.`,
+              ref: { withdrawalId: updated.id },
+            },
+            at,
+          );
+        }
       }
       return updated;
     });

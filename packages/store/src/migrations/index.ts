@@ -3,6 +3,7 @@ import * as foundation from './0001-foundation.ts';
 import * as trading from './0002-trading.ts';
 import * as security from './0003-security.ts';
 import * as apiKeys from './0004-api-keys.ts';
+import * as sync from './0005-sync.ts';
 
 /** What a migration may need to know of the database it runs on. */
 export interface MigrationContext {
@@ -24,6 +25,7 @@ export const migrations: readonly Migration[] = [
   { name: '0002-trading', up: trading.up },
   { name: '0003-security', up: security.up },
   { name: '0004-api-keys', up: apiKeys.up },
+  { name: '0005-sync', up: sync.up },
 ];
 
 /**
