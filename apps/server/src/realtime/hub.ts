@@ -398,12 +398,14 @@ export class RealtimeHub {
   private async head(accountId: number, fresh = false): Promise<{ epoch: string; seq: number }> {
     const cached = this.heads.get(accountId);
     if (cached && !fresh) return cached;
-    const head = await this.auth.streamHead(accountId);
-    const newer = this.heads.get(accountId);
+    const stored = await this.auth.streamHead(accountId);
+    // `heads` means "delivered by the bus" once an account has one, which is what gap detection
+    // compares with; a stored head read here only starts it, so a batch the bus loses later is
+    // still noticed.
+    if (this.byAccount.has(accountId) && !this.heads.has(accountId)) this.heads.set(accountId, stored);
+    const delivered = this.heads.get(accountId);
     // An event delivered while the read was in flight may have moved the head further.
-    const best = newer && newer.seq > head.seq ? newer : head;
-    if (this.byAccount.has(accountId)) this.heads.set(accountId, best);
-    return best;
+    return delivered && delivered.epoch === stored.epoch && delivered.seq > stored.seq ? delivered : stored;
   }
 
   /**

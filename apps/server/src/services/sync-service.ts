@@ -459,6 +459,8 @@ export class SyncService implements TradingBatchHooks {
     const accountId = principal.account.id;
     const now = this.config.now();
     return this.commit(async (repos, emit) => {
+      // The account's row lock orders this with new notifications, so `unread` is exact at its seq.
+      await repos.accounts.lock(accountId);
       const read = body.ids !== undefined ? await repos.notifications.markRead(accountId, body.ids, now) : [];
       const changed =
         body.upTo !== undefined ? await repos.notifications.markReadUpTo(accountId, body.upTo, now) : 0;
