@@ -8,6 +8,7 @@ import { addQrCommand } from './commands/qr.ts';
 import { addRegisterCommand } from './commands/register.ts';
 import { addServeCommand } from './commands/serve.ts';
 import { addWhoamiCommand } from './commands/whoami.ts';
+import { addWatchCommand } from './commands/watch.ts';
 import { cliVersion } from './context.ts';
 import { ExitError, reportError } from './errors.ts';
 import { processIo, type CliIo } from './io.ts';
@@ -32,6 +33,7 @@ export async function buildProgram(io: CliIo, argv: readonly string[]): Promise<
   addQrCommand(program, io);
   addHistoryCommand(program, io);
   addWhoamiCommand(program, io);
+  addWatchCommand(program, io);
   addAdminCommand(program, io);
   return program;
 }

@@ -43,13 +43,24 @@ export class BackgroundRun {
    * Resolves with the first match of `pattern` in stderr once the command has printed it; fails if
    * the command ends first, showing what it printed instead of leaving the test to time out.
    */
-  async stderrMatch(pattern: RegExp): Promise<RegExpExecArray> {
+  stderrMatch(pattern: RegExp): Promise<RegExpExecArray> {
+    return this.match('stderr', pattern);
+  }
+
+  /** The same for stdout (a live view such as `watch`). */
+  stdoutMatch(pattern: RegExp): Promise<RegExpExecArray> {
+    return this.match('stdout', pattern);
+  }
+
+  private async match(stream: 'stdout' | 'stderr', pattern: RegExp): Promise<RegExpExecArray> {
     for (;;) {
-      const match = pattern.exec(this.stderr);
+      const match = pattern.exec(this[stream]);
       if (match) return match;
       if (this.finished) {
-        const { code, stderr } = this.finished;
-        throw new Error(`the command ended (exit ${code}) without printing ${String(pattern)}:\n${stderr}`);
+        const { code } = this.finished;
+        throw new Error(
+          `the command ended (exit ${code}) without printing ${String(pattern)}:\n${this[stream]}\n${this.stderr}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, outputPollMs));
     }

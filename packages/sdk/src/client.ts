@@ -44,11 +44,25 @@ import type {
   StepUpBody,
   StepUpResult,
   TotpSetupView,
+  AccountSnapshot,
+  AdminKycBody,
+  CreatePriceAlertBody,
+  KycView,
+  MarkReadBody,
+  MarkReadResult,
+  NotificationPage,
+  NotificationQuery,
+  PreferencesView,
+  PriceAlertView,
+  RevokeReason,
+  UpdatePreferencesBody,
+  WatchlistView,
 } from '@lockstep/protocol';
 import { solveChallenge } from 'altcha-lib';
 import { LockstepApiError } from './api-error.ts';
 import { RequestSigner, type ApiKeyCredentials } from './signing.ts';
 import { AccountConnection, type ConnectOptions, type WebSocketConstructor } from './connection.ts';
+import { LiveAccount, type LiveAccountOptions } from './live-account.ts';
 
 export interface ClientOptions {
   /** The server, e.g. `http://127.0.0.1:8080`. */
@@ -97,6 +111,8 @@ export class LockstepClient {
   private readonly options: ClientOptions;
   private readonly signer: RequestSigner | undefined;
   private lastTimestamp = 0;
+  /** Live accounts made by `live()` and still running; a logout ends them. */
+  private readonly liveAccounts = new Set<LiveAccount>();
 
   constructor(options: ClientOptions) {
     this.options = options;
@@ -240,7 +256,7 @@ export class LockstepClient {
   /** Logs this device out and forgets its credential. */
   async logout(): Promise<RevokeResult> {
     const result = await this.request<RevokeResult>('POST', '/v1/auth/logout');
-    this.forget();
+    this.forget('logout', 'This device was logged out.');
     return result;
   }
 
@@ -266,7 +282,7 @@ export class LockstepClient {
   /** Logs out every device, this one included. */
   async logoutAll(): Promise<RevokeResult> {
     const result = await this.request<RevokeResult>('POST', '/v1/sessions/revoke-all');
-    this.forget();
+    this.forget('logout_all', 'This device was signed out when every device of the account was logged out.');
     return result;
   }
 
@@ -335,7 +351,7 @@ export class LockstepClient {
       'POST',
       `/v1/security/alerts/${encodeURIComponent(alertId)}/deny`,
     );
-    this.forget();
+    this.forget('not_me', 'Every device was signed out because a login was reported as "Not me".');
     return result;
   }
 
@@ -525,6 +541,95 @@ export class LockstepClient {
     return this.request('GET', '/healthz');
   }
 
+  // ---- Sync: snapshot, KYC, preferences, watchlists, price alerts, notifications (B1, B4) ----
+
+  /** Everything a device shows, tagged with the stream position (`seq`) to follow the stream from. */
+  snapshot(): Promise<AccountSnapshot> {
+    return this.request('GET', '/v1/account/snapshot');
+  }
+
+  /** The account's KYC status. */
+  kyc(): Promise<{ kyc: KycView }> {
+    return this.request('GET', '/v1/kyc');
+  }
+
+  /** Cloud sync and notification preferences: the account's categories and each device's switch. */
+  preferences(): Promise<{ preferences: PreferencesView }> {
+    return this.request('GET', '/v1/preferences');
+  }
+
+  /**
+   * Changes cloud sync, the account's notification categories, or this device's own notification
+   * switch (`deviceNotifications`).
+   */
+  updatePreferences(body: UpdatePreferencesBody): Promise<{ preferences: PreferencesView }> {
+    return this.request('PATCH', '/v1/preferences', body);
+  }
+
+  /** The watchlists kept on the server (used while cloud sync is on). */
+  watchlists(): Promise<{ watchlists: WatchlistView[] }> {
+    return this.request('GET', '/v1/watchlists');
+  }
+
+  /** Creates or replaces a watchlist on the server; refused (409 CLOUD_SYNC_OFF) while cloud sync is off. */
+  putWatchlist(name: string, symbols: string[]): Promise<{ watchlist: WatchlistView }> {
+    return this.request('PUT', `/v1/watchlists/${encodeURIComponent(name)}`, { symbols });
+  }
+
+  /** Deletes a watchlist on the server; refused (409 CLOUD_SYNC_OFF) while cloud sync is off. */
+  deleteWatchlist(name: string): Promise<{ deleted: string }> {
+    return this.request('DELETE', `/v1/watchlists/${encodeURIComponent(name)}`);
+  }
+
+  /** The account's price alerts, shared by every device. */
+  priceAlerts(): Promise<{ priceAlerts: PriceAlertView[] }> {
+    return this.request('GET', '/v1/price-alerts');
+  }
+
+  /** Creates a price alert, triggered once by the first trade at or beyond its price. */
+  createPriceAlert(body: CreatePriceAlertBody): Promise<{ priceAlert: PriceAlertView }> {
+    return this.request('POST', '/v1/price-alerts', body);
+  }
+
+  deletePriceAlert(id: string): Promise<{ priceAlert: PriceAlertView }> {
+    return this.request('DELETE', `/v1/price-alerts/${encodeURIComponent(id)}`);
+  }
+
+  /** The notification centre, newest first; pass `nextBefore` as `before` for the next page. */
+  notifications(query: NotificationQuery = {}): Promise<NotificationPage> {
+    return this.request(
+      'GET',
+      `/v1/notifications${queryString({ ...query, unreadOnly: query.unreadOnly?.toString() })}`,
+    );
+  }
+
+  /** Marks notifications read on every device: `{ ids }` or `{ upTo }`. */
+  markNotificationsRead(body: MarkReadBody): Promise<MarkReadResult> {
+    return this.request('POST', '/v1/notifications/read', body);
+  }
+
+  /** Operator: sets an account's KYC status; every device of the account sees it at once. */
+  adminKyc(adminToken: string, body: AdminKycBody): Promise<{ email: string; kyc: KycView }> {
+    return this.request('POST', '/v1/admin/kyc', body, { 'x-lockstep-admin-token': adminToken });
+  }
+
+  /**
+   * The SDK's live copy of this account: `start()` it to load a snapshot and follow the stream.
+   * A logout of this client stops it and clears it.
+   *
+   * @example
+   * const live = client.live({ storage: localStorage });
+   * await live.start();
+   */
+  live(options: LiveAccountOptions = {}): LiveAccount {
+    const live = new LiveAccount(this, options);
+    this.liveAccounts.add(live);
+    live.on('status', (status) => {
+      if (status === 'closed' || status === 'revoked') this.liveAccounts.delete(live);
+    });
+    return live;
+  }
+
   /** Opens the account's live stream on `/v1/ws`. */
   connect(options: ConnectOptions = {}): AccountConnection {
     const WebSocketImpl =
@@ -612,9 +717,12 @@ export class LockstepClient {
     return `${question < 0 ? path : path.slice(0, question)}?${await this.signer!.signQuery(query, body, timestamp)}`;
   }
 
-  private forget(): void {
+  /** Forgets the credential; live accounts of this client forget the account and stop. */
+  private forget(reason: RevokeReason, message: string): void {
     this.token = undefined;
     this.csrfToken = undefined;
+    for (const live of [...this.liveAccounts]) live.revoke({ reason, message });
+    this.liveAccounts.clear();
   }
 }
 

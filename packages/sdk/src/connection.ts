@@ -15,6 +15,8 @@ export interface WebSocketLike {
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
   addEventListener(type: 'close', listener: (event: { code: number; reason: string }) => void): void;
   addEventListener(type: 'error', listener: (event: unknown) => void): void;
+  /** Drops the connection at once, without a closing handshake (the `ws` package has it; browsers do not). */
+  terminate?(): void;
 }
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
@@ -27,6 +29,8 @@ export interface ConnectOptions {
 type Listener<T> = (value: T) => void;
 
 interface ConnectionEvents {
+  /** Every message the server sends, before the connection's own handling (duplicates included). */
+  message: ServerMessage;
   hello: Extract<ServerMessage, { type: 'hello' }>;
   event: AccountEvent;
   replayed: Extract<ServerMessage, { type: 'replayed' }>;
@@ -113,6 +117,15 @@ export class AccountConnection {
     this.ws.close(1000, 'client closed');
   }
 
+  /**
+   * Drops the connection at once (a dead network, or a test that kills the socket); where the
+   * platform has no such call, closes it normally.
+   */
+  terminate(): void {
+    if (this.ws.terminate) this.ws.terminate();
+    else this.close();
+  }
+
   private onMessage(data: unknown, options: ConnectOptions): void {
     let message: ServerMessage;
     try {
@@ -120,6 +133,7 @@ export class AccountConnection {
     } catch {
       return;
     }
+    this.emit('message', message);
     switch (message.type) {
       case 'hello':
         this.epoch ??= message.epoch;
