@@ -152,7 +152,7 @@ describe.each(backends)('live accounts (%s)', (backend) => {
       expect(d.applied, d.name).toEqual(range(d.applied[0]!, d.live.lastSeq));
   }
 
-  it('a change of every category on one device reaches the others, which then equal a fresh snapshot', async () => {
+  it('six devices: a change of every category on any device reaches the others, which then equal a fresh snapshot', async () => {
     const account = await registerAccount(server);
     const desktop = await device(account, 'desktop');
     await desktop.client.stepUp({ password: account.password });
@@ -160,12 +160,18 @@ describe.each(backends)('live accounts (%s)', (backend) => {
     await desktop.client.setSecurityPolicy({ newDeviceWithdrawalHold: false });
     const web = await device(account, 'web');
     const phone = await device(account, 'ios');
-    const all = [desktop, web, phone];
+    const browser = await device(account, 'web');
+    const android = await device(account, 'android');
+    const ipad = await device(account, 'ipad');
+    const all = [desktop, web, phone, browser, android, ipad];
     const seen = new Set<string>();
     phone.live.on('change', ({ category }) => seen.add(category));
 
     // Preferences: the phone turns its own notifications off; the web turns deposits off for all.
     await phone.client.updatePreferences({ deviceNotifications: false });
+    // What the phone showed before (the alerts of the devices that logged in after it) stays shown.
+    await converged([phone], desktop.client);
+    const phoneShownBefore = phone.shown.length;
     await web.client.updatePreferences({ notificationCategories: { deposits: false } });
     // This device does not want price alerts to ring here; the definitions stay shared.
     desktop.live.local.set({ priceAlertNotifications: false });
@@ -197,12 +203,12 @@ describe.each(backends)('live accounts (%s)', (backend) => {
       note: 'breakout',
     });
     await web.client.createPriceAlert({ symbol: 'BTCUSDT', condition: 'BELOW', price: '1000.00' });
-    const { priceAlert: unwanted } = await phone.client.createPriceAlert({
+    const { priceAlert: unwanted } = await android.client.createPriceAlert({
       symbol: 'ETHUSDT',
       condition: 'ABOVE',
       price: '9000.00',
     });
-    await desktop.client.deletePriceAlert(unwanted.id);
+    await ipad.client.deletePriceAlert(unwanted.id);
     await desktop.client.placeOrder({ ...order, price: '50000.00' });
     await other.client.placeOrder({ ...order, side: 'SELL', price: '50000.00' });
 
@@ -215,10 +221,10 @@ describe.each(backends)('live accounts (%s)', (backend) => {
     await desktop.client.adminWithdrawalStep(admin, withdrawal.id, 'process');
     await desktop.client.adminWithdrawalStep(admin, withdrawal.id, 'complete');
 
-    // Devices: a tablet logs in (a security alert for the new device) and out again.
-    const tablet = newClient({ offline: false }, 'ipad');
-    await tablet.login({ ...account, platform: 'ipad' });
-    await tablet.logout();
+    // Devices: one more browser logs in (a security alert for the new device) and out again.
+    const visitor = newClient({ offline: false }, 'web');
+    await visitor.login({ ...account, platform: 'web' });
+    await visitor.logout();
     // "It was me" on one device closes each new-device alert on all of them.
     const { alerts } = await desktop.client.securityAlerts();
     expect(alerts.length).toBeGreaterThanOrEqual(1);
@@ -240,7 +246,7 @@ describe.each(backends)('live accounts (%s)', (backend) => {
     await desktop.client.deleteApiKey(doomed.apiKey.id);
 
     // Watchlists (cloud sync is on by default).
-    await web.client.putWatchlist('majors', ['BTCUSDT', 'ETHUSDT']);
+    await browser.client.putWatchlist('majors', ['BTCUSDT', 'ETHUSDT']);
     await web.live.setWatchlist('temporary', ['ETHBTC']);
     await desktop.live.deleteWatchlist('temporary');
 
@@ -257,7 +263,14 @@ describe.each(backends)('live accounts (%s)', (backend) => {
     expect(state.trades).toHaveLength(1);
     expect(state.withdrawals.map((w) => w.status)).toEqual(['COMPLETED']);
     expect(state.apiKeys.map((k) => k.label)).toEqual(['renamed bot']);
-    expect(state.sessions.map((s) => s.platform).sort()).toEqual(['desktop', 'ios', 'web']);
+    expect(state.sessions.map((s) => s.platform).sort()).toEqual([
+      'android',
+      'desktop',
+      'ios',
+      'ipad',
+      'web',
+      'web',
+    ]);
     expect(state.watchlists.map((w) => w.name)).toEqual(['majors']);
     expect(state.priceAlerts.map((p) => [p.condition, p.status]).sort()).toEqual([
       ['ABOVE', 'TRIGGERED'],
@@ -301,8 +314,10 @@ describe.each(backends)('live accounts (%s)', (backend) => {
     expect(state.notifications.map((n) => n.kind)).toEqual(
       expect.arrayContaining(['deposit_credited', 'order_filled', 'price_alert', 'withdrawal_completed']),
     );
-    expect(phone.shown).toEqual([]);
-    expect(kinds(web)).toEqual(['order_filled', 'price_alert', 'withdrawal_completed']);
+    expect(phone.shown.slice(phoneShownBefore)).toEqual([]);
+    expect(phone.shown.every((n) => n.kind === 'security_alert')).toBe(true);
+    for (const d of [web, browser, android, ipad])
+      expect(kinds(d), d.name).toEqual(['order_filled', 'price_alert', 'withdrawal_completed']);
     expect(kinds(desktop)).toEqual(['order_filled', 'withdrawal_completed']);
     // The tablet's login was news to the devices already online.
     for (const d of [desktop, web])
@@ -314,7 +329,7 @@ describe.each(backends)('live accounts (%s)', (backend) => {
 
     // Read on one device: read on every device.
     const newest = state.notifications[0]!.id;
-    await web.client.markNotificationsRead({ upTo: newest });
+    await ipad.client.markNotificationsRead({ upTo: newest });
     await converged(all, desktop.client);
     for (const d of all) {
       expect(d.live.state!.unreadNotifications, d.name).toBe(0);
