@@ -38,6 +38,7 @@ describe('lockstep watch', () => {
     await watch.stdoutMatch(/Watching .+ \(profile desk\)/);
     expect(watch.stdout).toContain('Balances: none');
     expect(watch.stdout).toContain('Open orders: none');
+    expect(watch.stdout).not.toContain('reloaded');
 
     const phone = await loginDevice(server, account, 'ios');
     await phone.adminDeposit(readAdminToken(server.dataDir), {

@@ -124,12 +124,14 @@ async function watch(context: CommandContext, live: LiveAccount): Promise<void> 
       if (status === 'closed') resolve(0);
     });
   });
+  let started = false;
   live.on('change', ({ category, event }) => {
     if (context.json) {
       if (event) emit('event', { event });
       return;
     }
-    if (category === 'snapshot' && live.state) out(`-- reloaded --\n${overview(live.state)}`);
+    // The first snapshot is printed below; a later one (after a reset) replaces the screen.
+    if (category === 'snapshot' && started && live.state) out(`-- reloaded --\n${overview(live.state)}`);
     const line = event && describeEvent(event);
     if (line) out(printable(line));
   });
@@ -141,6 +143,7 @@ async function watch(context: CommandContext, live: LiveAccount): Promise<void> 
   process.once('SIGINT', stop);
   try {
     await context.call(() => live.start());
+    started = true;
     const state = live.state!;
     if (context.json) emit('snapshot', { snapshot: state });
     else
