@@ -63,4 +63,44 @@ describe.each(backends)('the hub heals what the bus lost (%s)', (backend) => {
     expect((await heartbeat).seq).toBe(head);
     connection.close();
   });
+
+  it('still sends heartbeats while the store is slow, and closes with 1011 when it fails a subscribe', async () => {
+    server = await startTestServer({ backend, heartbeatMs: 3_600_000 });
+    const who = await registerAccount(server);
+    const desk = await loginDevice(server, who, 'desktop');
+    const connection = desk.connect({ since: (await desk.me()).stream.seq });
+    await connection.next('replayed');
+    const heads = server.store.repos.accounts;
+    const original = heads.streamHeads.bind(heads);
+    let release: () => void = () => undefined;
+    heads.streamHeads = (ids) => new Promise((resolve) => (release = () => resolve(original(ids))));
+    try {
+      const first = connection.next('heartbeat');
+      void server.hub.beat();
+      await first;
+      // The store is still busy with the first beat's read; the next beat's heartbeat goes out anyway.
+      const second = connection.next('heartbeat');
+      void server.hub.beat();
+      await second;
+    } finally {
+      release();
+      heads.streamHeads = original;
+    }
+
+    const events = server.store.repos.events;
+    const listAfter = events.listAfter.bind(events);
+    events.listAfter = () => Promise.reject(new Error('the store went away'));
+    try {
+      const other = desk.connect({ since: 0 });
+      const closed = other.next('close');
+      const error = await other.next('error');
+      expect(error.code).toBe('INTERNAL');
+      expect((await closed).code).toBe(1011);
+    } finally {
+      events.listAfter = listAfter;
+    }
+    // The server is still there and serving.
+    expect((await desk.me()).account.email).toBe(who.email);
+    connection.close();
+  });
 });

@@ -257,6 +257,14 @@ describe.each(backends)('synced account data (%s)', (backend) => {
     expect(await codeOf(desk.request('POST', '/v1/notifications/read', { ids: [1], upTo: 3 }))).toMatch(
       /^400 VALIDATION_FAILED/,
     );
+    // Ids past 2^53 are refused by the schema on every store (PostgreSQL would reject the bigint).
+    for (const body of [{ upTo: 1e20 }, { ids: [1e20] }])
+      expect(await codeOf(desk.request('POST', '/v1/notifications/read', body))).toMatch(
+        /^400 VALIDATION_FAILED/,
+      );
+    expect(await codeOf(get(desk, '/v1/notifications?before=100000000000000000000'))).toMatch(
+      /^400 VALIDATION_FAILED/,
+    );
     await caughtUp(events, phone);
     expect(events.filter((e) => e.type === 'notification.read').map((e) => e.data)).toEqual([
       { ids: [second!.id], upTo: null, readAt: byIds.readAt, unread: 3 },

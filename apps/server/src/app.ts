@@ -124,6 +124,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
     // Credits confirmed deposits and settles withdrawals a stop interrupted, before serving.
     await wallet.resume();
     await liquidityBot?.start();
+    if (liquidityBot) sync.quietAccounts.add(liquidityBot.account);
   } catch (error) {
     // Nothing is listening yet; release what was opened so a failed start leaves nothing behind.
     hub.close();
@@ -154,7 +155,6 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
       await liquidityBot?.stop();
       hub.close();
       securityService.close();
-      sync.close();
       await app.close();
       await trading.close();
       await mailer.close();

@@ -161,6 +161,7 @@ export const wsCloseCodes = {
   unauthenticated: 4401,
   badMessage: 4400,
   shuttingDown: 1001,
+  serverError: 1011,
 } as const;
 
 /** A sentence for each reason a device was signed out, shown by clients as it is. */

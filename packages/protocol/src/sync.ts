@@ -216,7 +216,7 @@ export type NotificationPage = Static<typeof NotificationPage>;
 
 export const NotificationQuery = Type.Object(
   {
-    before: Type.Optional(Type.Integer({ minimum: 1 })),
+    before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     unreadOnly: Type.Optional(Type.Boolean()),
   },
@@ -228,10 +228,14 @@ export const MarkReadBody = Type.Object(
   {
     /** These notifications… */
     ids: Type.Optional(
-      Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 200, uniqueItems: true }),
+      Type.Array(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), {
+        minItems: 1,
+        maxItems: 200,
+        uniqueItems: true,
+      }),
     ),
     /** …or every notification up to and including this id. */
-    upTo: Type.Optional(Type.Integer({ minimum: 1 })),
+    upTo: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
   },
   { additionalProperties: false, minProperties: 1, maxProperties: 1 },
 );

@@ -493,4 +493,21 @@ describe('LiveAccount', () => {
     await h.timers.advance(60_000);
     expect(h.sockets).toHaveLength(2);
   });
+
+  it('opens no connection when a listener closes it while the snapshot is adopted', async () => {
+    const h = harness();
+    const statuses: string[] = [];
+    h.live.on('status', (s) => statuses.push(s));
+    h.live.on('change', ({ category }) => {
+      if (category === 'snapshot') h.live.close();
+    });
+    const ready = h.live.start().catch(() => 'rejected');
+    await settle();
+    await h.timers.advance(60_000);
+    expect(h.sockets).toHaveLength(0);
+    expect(h.live.status).toBe('closed');
+    expect(statuses).not.toContain('live');
+    expect(h.applied).toEqual([]);
+    await ready;
+  });
 });

@@ -324,6 +324,8 @@ export class LiveAccount {
         }
         needSnapshot = false;
       }
+      // A listener of the snapshot (or of a notification it caught up) may have closed this.
+      if (this.stopped) return;
       const end = await this.follow();
       switch (end.kind) {
         case 'stopped':
@@ -404,6 +406,10 @@ export class LiveAccount {
   private follow(): Promise<ConnectionEnd> {
     const state = this.current!;
     return new Promise((resolve) => {
+      if (this.stopped) {
+        resolve({ kind: 'stopped' });
+        return;
+      }
       let connection: AccountConnection;
       try {
         connection = this.client.connect({ since: state.seq, epoch: state.epoch });

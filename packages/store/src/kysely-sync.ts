@@ -151,7 +151,8 @@ export function kyselyWatchlists(db: Executor): WatchlistRepository {
         .selectFrom('watchlists')
         .selectAll()
         .where('account_id', '=', accountId)
-        .orderBy('created_at', 'asc')
+        // By last change, as devices keep them when applying `watchlist.updated`.
+        .orderBy('updated_at', 'asc')
         .orderBy('name', 'asc')
         .execute();
       return rows.map(toWatchlist);
@@ -274,15 +275,21 @@ export function kyselyPriceAlerts(db: Executor): PriceAlertRepository {
         .execute();
       return rows.map(toPriceAlert);
     },
-    async trigger(id, at, price) {
-      const row = await db
-        .updateTable('price_alerts')
-        .set({ status: 'TRIGGERED', triggered_at: at, trigger_price: price })
-        .where('id', '=', id)
-        .where('status', '=', 'ACTIVE')
-        .returningAll()
-        .executeTakeFirst();
-      return row && toPriceAlert(row);
+    async trigger(ids, at, price) {
+      const rows: Array<Selectable<PriceAlertsTable>> = [];
+      // Chunks keep each statement far below the drivers' bound parameter limits.
+      for (let i = 0; i < ids.length; i += 1_000) {
+        rows.push(
+          ...(await db
+            .updateTable('price_alerts')
+            .set({ status: 'TRIGGERED', triggered_at: at, trigger_price: price })
+            .where('id', 'in', ids.slice(i, i + 1_000))
+            .where('status', '=', 'ACTIVE')
+            .returningAll()
+            .execute()),
+        );
+      }
+      return rows.map(toPriceAlert).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
     },
   };
 }
@@ -358,17 +365,12 @@ export function kyselyNotifications(db: Executor): NotificationRepository {
         .executeTakeFirst();
       return Number(result.numUpdatedRows);
     },
-    async prune(keep) {
-      // Window functions run on SQLite (3.25+) and PostgreSQL alike.
+    async prune(accountId, keep) {
+      // The newest `keep` ids come off the primary key's index; only this account's rows are touched.
       const result = await sql`
-        delete from notifications where exists (
-          select 1 from (
-            select account_id, id, row_number() over (partition by account_id order by id desc) as rank
-            from notifications
-          ) ranked
-          where ranked.rank > ${keep}
-            and ranked.account_id = notifications.account_id
-            and ranked.id = notifications.id
+        delete from notifications
+        where account_id = ${accountId} and read_at is not null and id <= (
+          select id from notifications where account_id = ${accountId} order by id desc limit 1 offset ${keep}
         )`.execute(db);
       return Number(result.numAffectedRows ?? 0);
     },

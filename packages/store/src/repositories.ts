@@ -347,7 +347,7 @@ export interface PreferencesRepository {
 }
 
 export interface WatchlistRepository {
-  /** Oldest first. */
+  /** Least recently changed first. */
   list(accountId: number): Promise<WatchlistRecord[]>;
   get(accountId: number, name: string): Promise<WatchlistRecord | undefined>;
   count(accountId: number): Promise<number>;
@@ -364,8 +364,8 @@ export interface PriceAlertRepository {
   delete(accountId: number, id: string): Promise<PriceAlertRecord | undefined>;
   /** Every ACTIVE alert of every account (the trigger index is built from it at start). */
   listActive(): Promise<PriceAlertRecord[]>;
-  /** ACTIVE → TRIGGERED, only if still ACTIVE; the triggered record, or undefined. */
-  trigger(id: string, at: number, price: number): Promise<PriceAlertRecord | undefined>;
+  /** ACTIVE → TRIGGERED for those of `ids` still ACTIVE, in one statement; the triggered records. */
+  trigger(ids: readonly string[], at: number, price: number): Promise<PriceAlertRecord[]>;
 }
 
 export interface NotificationRepository {
@@ -382,8 +382,11 @@ export interface NotificationRepository {
   markRead(accountId: number, ids: readonly number[], at: number): Promise<number[]>;
   /** Marks every unread one with id ≤ `upTo` read; returns how many changed. */
   markReadUpTo(accountId: number, upTo: number, at: number): Promise<number>;
-  /** Deletes all but the newest `keep` notifications of every account; returns how many went. */
-  prune(keep: number): Promise<number>;
+  /**
+   * Deletes the account's read notifications older than its newest `keep`; unread ones stay (every
+   * device counts them). Returns how many went.
+   */
+  prune(accountId: number, keep: number): Promise<number>;
 }
 
 /** The storage the server runs on: SQLite embedded, PostgreSQL in a cluster. */

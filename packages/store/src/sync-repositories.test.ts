@@ -50,13 +50,18 @@ for (const backend of testBackends) {
       expect(await notifications.page(b, undefined, 10, true)).toHaveLength(2);
     });
 
-    it('prunes all but the newest notifications of each account', async () => {
+    it('prunes read notifications older than the newest ones of one account, never unread ones', async () => {
       const { notifications } = store.repos;
-      await notifications.insertMany([1, 2, 3, 4, 5].map((id) => notification(a, id)));
+      await notifications.insertMany([1, 2, 3, 4, 5, 6].map((id) => notification(a, id)));
       await notifications.insertMany([7, 8].map((id) => notification(b, id)));
-      expect(await notifications.prune(3)).toBe(2);
-      expect((await notifications.page(a, undefined, 10, false)).map((n) => n.id)).toEqual([5, 4, 3]);
+      await notifications.markRead(a, [1, 3, 4, 6], 9);
+      await notifications.markRead(b, [7, 8], 9);
+      // The newest 3 of a are 6, 5, 4: of the older ones 1 and 3 are read and go, 2 is unread and stays.
+      expect(await notifications.prune(a, 3)).toBe(2);
+      expect((await notifications.page(a, undefined, 10, false)).map((n) => n.id)).toEqual([6, 5, 4, 2]);
+      expect(await notifications.unreadCount(a)).toBe(2);
       expect((await notifications.page(b, undefined, 10, false)).map((n) => n.id)).toEqual([8, 7]);
+      expect(await notifications.prune(a, 10)).toBe(0);
     });
 
     it('triggers a price alert once and keeps preferences per account and device', async () => {
@@ -74,12 +79,13 @@ for (const backend of testBackends) {
       };
       await store.repos.priceAlerts.insert(alert);
       expect(await store.repos.priceAlerts.listActive()).toEqual([alert]);
-      expect(await store.repos.priceAlerts.trigger('pa_1', 5, 5_000_100)).toMatchObject({
-        status: 'TRIGGERED',
-        triggeredAt: 5,
-        triggerPrice: 5_000_100,
-      });
-      expect(await store.repos.priceAlerts.trigger('pa_1', 6, 5_000_200)).toBeUndefined();
+      await store.repos.priceAlerts.insert({ ...alert, id: 'pa_2', createdAt: 2 });
+      expect(await store.repos.priceAlerts.trigger(['pa_2', 'pa_1'], 5, 5_000_100)).toMatchObject([
+        { id: 'pa_1', status: 'TRIGGERED', triggeredAt: 5, triggerPrice: 5_000_100 },
+        { id: 'pa_2', status: 'TRIGGERED' },
+      ]);
+      expect(await store.repos.priceAlerts.trigger(['pa_1'], 6, 5_000_200)).toEqual([]);
+      expect(await store.repos.priceAlerts.trigger([], 6, 5_000_200)).toEqual([]);
       expect(await store.repos.priceAlerts.listActive()).toEqual([]);
 
       await store.repos.preferences.put({

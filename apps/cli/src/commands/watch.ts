@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import WebSocket from 'ws';
-import { LockstepClient, type AccountEvent, type AccountState, type LiveAccount } from '@lockstep/sdk';
+import {
+  LockstepClient,
+  type AccountEvent,
+  type AccountState,
+  type LiveAccount,
+  type NotificationView,
+} from '@lockstep/sdk';
 import { fileStorage } from '@lockstep/sdk/file-storage';
 import { addClientOptions, clientAction, userAgent, type CommandContext } from '../context.ts';
 import { ExitError } from '../errors.ts';
@@ -121,24 +127,30 @@ async function watch(context: CommandContext, live: LiveAccount): Promise<void> 
       resolve(signedOutExit);
     });
     live.on('status', (status) => {
-      if (status === 'closed') resolve(0);
+      // Closed by Ctrl-C, or given up on an error the live account could not recover from.
+      if (status === 'closed') resolve(live.error === undefined ? 0 : 1);
     });
   });
   let started = false;
   live.on('change', ({ category, event }) => {
+    // Until it is live, what arrives (the replay) is part of the state printed first.
+    if (!started) return;
     if (context.json) {
       if (event) emit('event', { event });
       return;
     }
     // The first snapshot is printed below; a later one (after a reset) replaces the screen.
-    if (category === 'snapshot' && started && live.state) out(`-- reloaded --\n${overview(live.state)}`);
+    if (category === 'snapshot' && live.state) out(`-- reloaded --\n${overview(live.state)}`);
     const line = event && describeEvent(event);
     if (line) out(printable(line));
   });
-  live.on('notification', (n) => {
+  // Notifications it missed while away arrive during the start; they print after the first screen.
+  const missed: NotificationView[] = [];
+  const show = (n: NotificationView): void => {
     if (context.json) emit('notification', { notification: n });
     else out(printable(`${clock(n.createdAt)} [${n.category}] ${n.title}: ${n.body}`));
-  });
+  };
+  live.on('notification', (n) => (started ? show(n) : missed.push(n)));
   const stop = (): void => live.close();
   process.once('SIGINT', stop);
   try {
@@ -150,7 +162,9 @@ async function watch(context: CommandContext, live: LiveAccount): Promise<void> 
       out(
         `Watching ${printable(state.account.email)} (profile ${context.profileName}); Ctrl-C stops.\n${overview(state)}`,
       );
+    missed.forEach(show);
     const code = await ended;
+    if (code === 1) throw live.error;
     if (code !== 0) throw new ExitError(code);
   } finally {
     process.removeListener('SIGINT', stop);

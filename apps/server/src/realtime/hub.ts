@@ -89,9 +89,10 @@ export class RealtimeHub {
     private readonly metrics: HubMetrics,
   ) {
     this.unsubscribe = bus.subscribe((batch) => this.deliver(batch));
-    this.heartbeat = setInterval(() => void this.beat(), config.heartbeatMs);
+    this.heartbeat = setInterval(() => void this.beat().catch(() => undefined), config.heartbeatMs);
     this.heartbeat.unref();
-    this.pinger = setInterval(() => void this.sweep(), config.pingMs);
+    // A store error in a sweep is retried by the next one.
+    this.pinger = setInterval(() => void this.sweep().catch(() => undefined), config.pingMs);
     this.pinger.unref();
   }
 
@@ -120,10 +121,10 @@ export class RealtimeHub {
         this.detach(conn);
       });
       ws.on('pong', () => (conn.alive = true));
-      ws.on('message', (data, isBinary) => void this.onMessage(conn, data, isBinary));
+      ws.on('message', (data, isBinary) => void this.guard(conn, () => this.onMessage(conn, data, isBinary)));
       ws.on('error', () => ws.terminate());
       if (token !== null) {
-        void this.authenticate(conn, token);
+        void this.guard(conn, () => this.authenticate(conn, token));
       } else {
         const timer = setTimeout(() => {
           // A public market-data connection needs no login; any other must log in in time.
@@ -232,6 +233,25 @@ export class RealtimeHub {
           ? 'already subscribed; open a new connection to resubscribe'
           : 'unknown message type or bad field';
       this.send(conn, { type: 'error', code: 'VALIDATION_FAILED', message: why });
+    }
+  }
+
+  /**
+   * Runs a connection's work; if the store fails under it, the socket is closed with 1011 so the
+   * device backs off and resumes later, instead of the error escaping (and ending the process) or
+   * leaving the connection half subscribed.
+   */
+  private async guard(conn: Connection, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch {
+      this.send(conn, {
+        type: 'error',
+        code: 'INTERNAL',
+        message: 'the server could not serve this connection; retry',
+      });
+      conn.ws.close(wsCloseCodes.serverError, 'server error');
+      this.detach(conn);
     }
   }
 
@@ -415,6 +435,9 @@ export class RealtimeHub {
    * message, and the missing events are read from the store and delivered.
    */
   async beat(): Promise<void> {
+    // The heartbeats go out first, from what was delivered, whatever the store is doing: a slow
+    // store must not silence every device at once (they would all reconnect together).
+    this.sendHeartbeats();
     if (this.beating) return;
     this.beating = true;
     try {
@@ -437,10 +460,13 @@ export class RealtimeHub {
         }
       }
     } catch {
-      // The store is unreachable this time; the heartbeat still goes out with what was delivered.
+      // The store is unreachable this time; the next beat looks again.
     } finally {
       this.beating = false;
     }
+  }
+
+  private sendHeartbeats(): void {
     for (const [accountId, conns] of this.byAccount) {
       const head = this.heads.get(accountId);
       if (!head || this.filling.has(accountId)) continue;

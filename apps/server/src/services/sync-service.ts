@@ -43,9 +43,11 @@ import type { SecurityService } from './security-service.ts';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** Each account keeps this many notifications; older ones are deleted every few minutes. */
+/**
+ * Read notifications older than an account's newest this-many are deleted when it marks some read;
+ * unread ones stay, so the unread count every device keeps never changes behind its back.
+ */
 export const notificationsKept = 1_000;
-const notificationPruneEveryMs = 10 * 60_000;
 
 const defaultCategories: Record<NotificationCategory, boolean> = {
   orders: true,
@@ -99,27 +101,12 @@ export class SyncService implements TradingBatchHooks {
     },
   ) {}
 
-  private pruner: NodeJS.Timeout | undefined;
+  /** Accounts that get no notifications: the demo liquidity bot, which no one reads. */
+  readonly quietAccounts = new Set<number>();
 
-  /** Builds the price-alert index from the store and starts pruning old notifications. */
+  /** Builds the price-alert index from the store. */
   async start(): Promise<void> {
     for (const alert of await this.store.repos.priceAlerts.listActive()) this.index(alert);
-    await this.prune();
-    this.pruner = setInterval(() => void this.prune(), notificationPruneEveryMs);
-    this.pruner.unref();
-  }
-
-  close(): void {
-    clearInterval(this.pruner);
-  }
-
-  /** Keeps the newest `notificationsKept` notifications of each account (a busy bot makes many). */
-  async prune(): Promise<number> {
-    try {
-      return await this.store.repos.notifications.prune(notificationsKept);
-    } catch {
-      return 0; // The store is busy or closing; the next round tries again.
-    }
   }
 
   // ---- KYC ----
@@ -357,6 +344,7 @@ export class SyncService implements TradingBatchHooks {
     const at = batch.at;
     batch.entries.forEach(({ command }, i) => {
       if (command.kind !== 'deposit' || batch.outcomes[i]?.result !== 'OK') return;
+      if (this.quietAccounts.has(command.account)) return;
       const amount = presenter.amount(command.asset, command.amount);
       notify(
         emit,
@@ -390,7 +378,7 @@ export class SyncService implements TradingBatchHooks {
     }
     for (const key of filledOrders) {
       const order = lastState.get(key);
-      if (!order || order.account === 0) continue;
+      if (!order || order.account === 0 || this.quietAccounts.has(order.account)) continue;
       const view = presenter.order(order, at);
       const done = view.status === 'FILLED';
       notify(
@@ -407,18 +395,26 @@ export class SyncService implements TradingBatchHooks {
     }
     this.triggeredInBatch = [];
     for (const [symbol, { low, high }] of range) {
+      const above: string[] = [];
+      const below: string[] = [];
       for (const alert of this.activeAlerts.get(symbol)?.values() ?? []) {
-        const crossed = alert.condition === 'ABOVE' ? high >= alert.price : low <= alert.price;
-        if (!crossed) continue;
-        const printed = alert.condition === 'ABOVE' ? high : low;
-        const triggered = await repos.priceAlerts.trigger(alert.id, at, printed);
-        this.triggeredInBatch.push(alert);
-        if (!triggered) continue;
-        const priceAlert = this.presentAlert(triggered);
-        emit<PriceAlertUpdatedEvent>(triggered.accountId, 'price_alert.updated', { priceAlert });
+        if (alert.condition === 'ABOVE' ? high >= alert.price : low <= alert.price) {
+          (alert.condition === 'ABOVE' ? above : below).push(alert.id);
+          this.triggeredInBatch.push(alert);
+        }
+      }
+      // One statement per direction, however many alerts a price move crosses: the engine's
+      // batch waits for this transaction.
+      const triggered = [
+        ...(await repos.priceAlerts.trigger(above, at, high)),
+        ...(await repos.priceAlerts.trigger(below, at, low)),
+      ];
+      for (const alert of triggered) {
+        const priceAlert = this.presentAlert(alert);
+        emit<PriceAlertUpdatedEvent>(alert.accountId, 'price_alert.updated', { priceAlert });
         notify(
           emit,
-          triggered.accountId,
+          alert.accountId,
           {
             kind: 'price_alert',
             title: `${symbol} ${alert.condition === 'ABOVE' ? 'rose to' : 'fell to'} ${priceAlert.triggerPrice}`,
@@ -464,6 +460,7 @@ export class SyncService implements TradingBatchHooks {
       const read = body.ids !== undefined ? await repos.notifications.markRead(accountId, body.ids, now) : [];
       const changed =
         body.upTo !== undefined ? await repos.notifications.markReadUpTo(accountId, body.upTo, now) : 0;
+      if (read.length > 0 || changed > 0) await repos.notifications.prune(accountId, notificationsKept);
       const unread = await repos.notifications.unreadCount(accountId);
       const result: MarkReadResult = { read, upTo: body.upTo ?? null, readAt: iso(now), unread };
       // Nothing changed (already read, or unknown ids): no event, so a retry is silent.
