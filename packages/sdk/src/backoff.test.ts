@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '@lockstep/engine';
 import { Backoff, backoffDelayMs } from './backoff.ts';
 
-/** A seeded generator (mulberry32), so the jitter is random yet the test repeatable. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// A seeded generator, so the jitter is random yet the test repeatable.
+const seeded = mulberry32;
 
 describe('reconnection backoff', () => {
   it('doubles the ceiling per attempt up to the cap, with full jitter below it', () => {
