@@ -63,22 +63,45 @@ export class HttpConnection {
 
   private onData(chunk: Buffer): void {
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-    const headEnd = this.buffer.indexOf('\r\n\r\n');
-    if (headEnd < 0) return;
-    const head = this.buffer.toString('latin1', 0, headEnd);
-    const length = /\r\ncontent-length: *(\d+)/i.exec(head);
-    if (!length) {
-      this.pending?.reject(new Error(`response without Content-Length: ${head.split('\r\n')[0]}`));
+    let parsed: ParsedResponse | undefined;
+    try {
+      parsed = takeJsonResponse(this.buffer);
+    } catch (error) {
+      this.pending?.reject(error as Error);
       this.pending = null;
       return;
     }
-    const end = headEnd + 4 + Number(length[1]);
-    if (this.buffer.length < end) return;
-    const status = Number(head.slice(9, 12));
-    const body: unknown = JSON.parse(this.buffer.toString('utf8', headEnd + 4, end));
-    this.buffer = this.buffer.subarray(end);
+    if (!parsed) return;
+    this.buffer = parsed.rest;
     const p = this.pending;
     this.pending = null;
-    p?.resolve({ status, body });
+    p?.resolve({ status: parsed.status, body: parsed.body });
   }
+}
+
+export interface ParsedResponse {
+  status: number;
+  body: unknown;
+  /** What follows the response in the buffer. */
+  rest: Buffer;
+}
+
+/**
+ * The first complete HTTP response in `buffer`, parsed as JSON, or undefined while it is still
+ * arriving. Only responses with Content-Length are expected (Fastify sends them so); one without
+ * throws, failing the run.
+ */
+export function takeJsonResponse(buffer: Buffer): ParsedResponse | undefined {
+  const headEnd = buffer.indexOf('\r\n\r\n');
+  if (headEnd < 0) return undefined;
+  const head = buffer.toString('latin1', 0, headEnd);
+  const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+  if (!length) throw new Error(`response without Content-Length: ${head.split('\r\n')[0]}`);
+  const end = headEnd + 4 + Number(length[1]);
+  if (buffer.length < end) return undefined;
+  return {
+    status: Number(head.slice(9, 12)),
+    body: JSON.parse(buffer.toString('utf8', headEnd + 4, end)) as unknown,
+    rest: buffer.subarray(end),
+  };
 }

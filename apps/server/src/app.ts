@@ -134,7 +134,10 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
     await store.close();
     throw error;
   }
-  await app.listen({ port: config.port, host: config.host });
+  // A deep accept queue: when every device of a busy server reconnects at once (a network blip, a
+  // restart), Node's default 511 overflows and each dropped handshake waits for TCP's SYN retry
+  // (1, 3, 7 s…). The kernel caps it at net.core.somaxconn.
+  await app.listen({ port: config.port, host: config.host, backlog: 4096 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
