@@ -67,6 +67,34 @@ describe('session lifetimes (A5), with an injected clock', () => {
     expect(await codeOf(device.me())).toBe('SESSION_EXPIRED');
   });
 
+  it('ends expired sessions as revocations every other device sees, still answered SESSION_EXPIRED', async () => {
+    const clock = new ManualClock();
+    server = await startTestServer({ now: clock.now, lifetimes: { idleMs: dayMs, absoluteMs: 30 * dayMs } });
+    const account = await registerAccount(server);
+    const idle = await loginDevice(server, account, 'web');
+    const phone = await loginDevice(server, account, 'ios');
+    const idleId = (await idle.me()).session.id;
+    const live = phone.connect({ since: (await phone.me()).stream.seq });
+    await live.next('replayed');
+    const gone = live.next('event', (e) => e.type === 'session.revoked');
+    // The web session idles out; the phone stays in use.
+    clock.advance(dayMs / 2);
+    await phone.me();
+    clock.advance(dayMs / 2);
+    expect(await server.auth.expireSessions()).toBe(1);
+    const event = await gone;
+    expect(event.type === 'session.revoked' && event.data.session).toMatchObject({
+      id: idleId,
+      revokeReason: 'expired',
+    });
+    expect((await phone.sessions()).sessions.map((s) => s.platform)).toEqual(['ios']);
+    expect(await codeOf(idle.me())).toBe('SESSION_EXPIRED');
+    // Nothing more to end; the phone's session is untouched.
+    expect(await server.auth.expireSessions()).toBe(0);
+    expect(await codeOf(phone.me())).toBe('no error');
+    live.close();
+  });
+
   it('closes the live connection of a session that expired', async () => {
     const clock = new ManualClock();
     server = await startTestServer({ now: clock.now });

@@ -138,6 +138,12 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
   // restart), Node's default 511 overflows and each dropped handshake waits for TCP's SYN retry
   // (1, 3, 7 s…). The kernel caps it at net.core.somaxconn.
   await app.listen({ port: config.port, host: config.host, backlog: 4096 });
+  // Expired sessions leave every device's list as revocations (a store error waits for the next round).
+  const sessionSweep = setInterval(
+    () => void auth.expireSessions().catch(() => undefined),
+    config.sessionSweepMs,
+  );
+  sessionSweep.unref();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -156,6 +162,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
     async close() {
       // The bot submits to the trading host, so it stops before anything it relies on.
       await liquidityBot?.stop();
+      clearInterval(sessionSweep);
       hub.close();
       securityService.close();
       await app.close();

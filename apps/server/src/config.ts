@@ -35,6 +35,8 @@ export interface ServerConfig {
   heartbeatMs: number;
   /** How often live connections are pinged; one that has not answered the previous ping is dropped. */
   pingMs: number;
+  /** How often sessions whose lifetime ran out are ended with a `session.revoked` (reason `expired`). */
+  sessionSweepMs: number;
   /** A connection that has not authenticated by then is closed. */
   wsAuthTimeoutMs: number;
   /** Session last-active times are written at most this often, to keep requests from all writing. */
@@ -93,6 +95,7 @@ export function resolveConfig(options: ServerOptions = {}): ServerConfig {
     secureCookies: options.secureCookies ?? false,
     heartbeatMs: options.heartbeatMs ?? 1_000,
     pingMs: options.pingMs ?? 15_000,
+    sessionSweepMs: options.sessionSweepMs ?? 60_000,
     wsAuthTimeoutMs: options.wsAuthTimeoutMs ?? 5_000,
     touchIntervalMs: options.touchIntervalMs ?? 60_000,
     logLevel: options.logLevel ?? 'info',

@@ -105,6 +105,8 @@ export const revokeReasons = [
   'password_changed',
   'two_factor_changed',
   'not_me',
+  // Its idle or absolute lifetime ran out (written by the server's expiry sweep).
+  'expired',
 ] as const;
 /** Why a session ended before its lifetime ran out. */
 export type RevokeReason = (typeof revokeReasons)[number];

@@ -194,6 +194,19 @@ export function kyselyRepositories(db: Executor, dialect: Dialect): Repositories
           .execute();
         return rows.map(toSession);
       },
+      async listExpired(now, idleMs, limit) {
+        const rows = await db
+          .selectFrom('sessions')
+          .selectAll()
+          .where('revoked_at', 'is', null)
+          .where((eb) =>
+            eb.or([eb('absolute_expires_at', '<=', now), eb('last_active_at', '<=', now - idleMs)]),
+          )
+          .orderBy('last_active_at', 'asc')
+          .limit(limit)
+          .execute();
+        return rows.map(toSession);
+      },
       async revoke(accountId, ids, at, reason) {
         const revoked: SessionRecord[] = [];
         for (let i = 0; i < ids.length; i += inListMax) {

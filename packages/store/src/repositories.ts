@@ -62,6 +62,11 @@ export interface SessionRepository {
   listUnrevoked(accountId: number): Promise<SessionRecord[]>;
   /** Marks the sessions revoked; returns those that were live and are now revoked. */
   revoke(accountId: number, ids: readonly string[], at: number, reason: string): Promise<SessionRecord[]>;
+  /**
+   * Unrevoked sessions of any account whose lifetime ran out by `now`: past their absolute expiry,
+   * or unused since `now - idleMs`. At most `limit`, oldest activity first.
+   */
+  listExpired(now: number, idleMs: number, limit: number): Promise<SessionRecord[]>;
   touch(id: string, at: number): Promise<void>;
   /** Gives the session a new token (and CSRF token): the old ones stop working at once. */
   rotateToken(id: string, tokenHash: string, csrfHash: string | null): Promise<void>;

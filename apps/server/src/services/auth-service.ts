@@ -310,6 +310,11 @@ export class AuthService {
     if (!session || !tokenMatchesHash(token, session.tokenHash)) {
       throw new LockstepError('SESSION_INVALID', 'session token is not valid; log in again');
     }
+    if (session.revokedAt !== null && session.revokeReason === 'expired') {
+      throw new LockstepError('SESSION_EXPIRED', describeRevokeReason('expired'), {
+        details: { expiredAt: new Date(session.revokedAt).toISOString() },
+      });
+    }
     if (session.revokedAt !== null) {
       const reason = session.revokeReason as RevokeReason;
       throw new LockstepError('SESSION_REVOKED', describeRevokeReason(reason), { details: { reason } });
@@ -386,15 +391,41 @@ export class AuthService {
     return this.store.repos.accounts.streamHead(accountId);
   }
 
+  /**
+   * Ends sessions whose lifetime ran out, as a revocation with reason `expired`: every other
+   * device sees the device leave its list (`session.revoked`), and its sockets are closed. Runs
+   * on a timer (`sessionSweepMs`); tests call it with their clock. Returns how many ended.
+   */
+  async expireSessions(limit = 500): Promise<number> {
+    const now = this.config.now();
+    const expired = await this.store.repos.sessions.listExpired(now, this.config.lifetimes.idleMs, limit);
+    const byAccount = new Map<number, string[]>();
+    for (const s of expired) byAccount.set(s.accountId, [...(byAccount.get(s.accountId) ?? []), s.id]);
+    let ended = 0;
+    for (const [accountId, ids] of byAccount) {
+      // Checked again under the account's lock: a request may have used the session meanwhile.
+      ended += (
+        await this.revokeWhere(accountId, now, 'expired', (s) => ids.includes(s.id), { expiredOnly: true })
+      ).length;
+    }
+    return ended;
+  }
+
   private async revokeWhere(
     accountId: number,
     now: number,
     reason: RevokeReason,
     which: (s: SessionRecord) => boolean,
+    { expiredOnly = false } = {},
   ): Promise<string[]> {
     const revoked = await commitWithEvents(this.store, this.bus, now, async (repos, emit) => {
       await repos.accounts.lock(accountId);
-      const ids = (await this.liveSessions(repos, accountId, now)).filter(which).map((s) => s.id);
+      const candidates = expiredOnly
+        ? (await repos.sessions.listUnrevoked(accountId)).filter(
+            (s) => !isSessionLive(s, this.config.lifetimes, now),
+          )
+        : await this.liveSessions(repos, accountId, now);
+      const ids = candidates.filter(which).map((s) => s.id);
       return (await this.revokeIn(repos, emit, accountId, ids, reason, now)).map((s) => s.id);
     });
     this.forget(accountId, revoked);
