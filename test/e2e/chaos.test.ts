@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { afterEach, describe, expect, it, onTestFailed, vi } from 'vitest';
 import WebSocket from 'ws';
 import {
@@ -69,7 +70,7 @@ describe.each(backends)('six devices under chaos (%s)', (backend) => {
   });
 
   it('converges exactly, applying every seq once, through drops, stalls, outages and restarts', async () => {
-    const seed = Number(process.env.LOCKSTEP_SEED ?? Math.floor(Math.random() * 1_000_000));
+    const seed = Number(process.env.LOCKSTEP_SEED ?? randomInt(1_000_000));
     onTestFailed(() => console.error(`chaos seed ${seed}: rerun with LOCKSTEP_SEED=${seed}`));
     const random = mulberry32(seed);
     const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;

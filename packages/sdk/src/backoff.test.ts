@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '@lockstep/engine';
-import { Backoff, backoffDelayMs } from './backoff.ts';
+import { Backoff, backoffDelayMs, cryptoRandom } from './backoff.ts';
 
 // A seeded generator, so the jitter is random yet the test repeatable.
 const seeded = mulberry32;
@@ -37,9 +37,17 @@ describe('reconnection backoff', () => {
   });
 
   it('refuses arguments that make no sense', () => {
-    expect(() => backoffDelayMs(-1, 200, 5_000, Math.random)).toThrow(RangeError);
-    expect(() => backoffDelayMs(0, 0, 5_000, Math.random)).toThrow(RangeError);
-    expect(() => backoffDelayMs(0, 200, 100, Math.random)).toThrow(RangeError);
+    expect(() => backoffDelayMs(-1, 200, 5_000, cryptoRandom)).toThrow(RangeError);
+    expect(() => backoffDelayMs(0, 0, 5_000, cryptoRandom)).toThrow(RangeError);
+    expect(() => backoffDelayMs(0, 200, 100, cryptoRandom)).toThrow(RangeError);
     expect(() => backoffDelayMs(0, 200, 5_000, () => 1)).toThrow(RangeError);
+  });
+});
+
+describe('the default jitter source', () => {
+  it('gives numbers in [0, 1)', () => {
+    const draws = Array.from({ length: 1_000 }, cryptoRandom);
+    expect(draws.every((x) => x >= 0 && x < 1)).toBe(true);
+    expect(new Set(draws).size).toBeGreaterThan(990);
   });
 });

@@ -4,8 +4,16 @@ export interface BackoffOptions {
   initialMs?: number;
   /** No wait is longer than this. */
   maxMs?: number;
-  /** A number in [0, 1); `Math.random` by default, a seeded one in tests. */
+  /** A number in [0, 1); `cryptoRandom` by default, a seeded one in tests. */
   random?: () => number;
+}
+
+/**
+ * A number in [0, 1) from the platform's cryptographic generator (Web Crypto: browsers and Node
+ * alike), so no device's jitter follows a predictable sequence.
+ */
+export function cryptoRandom(): number {
+  return globalThis.crypto.getRandomValues(new Uint32Array(1))[0]! / 2 ** 32;
 }
 
 export const backoffInitialMsDefault = 200;
@@ -49,7 +57,7 @@ export class Backoff {
   constructor(options: BackoffOptions = {}) {
     this.initialMs = options.initialMs ?? backoffInitialMsDefault;
     this.maxMs = options.maxMs ?? backoffMaxMsDefault;
-    this.random = options.random ?? Math.random;
+    this.random = options.random ?? cryptoRandom;
   }
 
   /** Attempts since the last reset. */

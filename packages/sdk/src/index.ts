@@ -32,7 +32,7 @@ export {
   normalizeForCompare,
   type ComparableAccount,
 } from './account-compare.ts';
-export { Backoff, backoffDelayMs, type BackoffOptions } from './backoff.ts';
+export { Backoff, backoffDelayMs, cryptoRandom, type BackoffOptions } from './backoff.ts';
 export { notificationsToCatchUp, shouldDeliverNotification } from './notification-policy.ts';
 export { memoryStorage, type KeyValueStorage } from './key-value-storage.ts';
 export {

@@ -79,7 +79,7 @@ export interface LiveAccountOptions {
   storage?: KeyValueStorage;
   /** Told each `seq` as it is applied (tests check every `seq` is applied exactly once). */
   onApply?: (seq: number) => void;
-  /** A number in [0, 1) for the reconnection jitter; `Math.random` by default. */
+  /** A number in [0, 1) for the reconnection jitter; `cryptoRandom` by default. */
   random?: () => number;
   timers?: LiveTimers;
   /** Reconnection backoff: the first wait's ceiling (200 ms) and the longest wait (5 s). */
