@@ -1,8 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { signal, spawnServer } from '../../test/support/child-server.ts';
 import type { ServerProbe, ServerRequest } from './server-entry.ts';
-
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The bench's server: its own process, reachable over HTTP and, for memory readings, over IPC. */
 export interface BenchServer {
@@ -21,47 +19,17 @@ export interface BenchServer {
 
 /**
  * Starts `bench/sync/server-entry.ts` (the production `serve` path) on a free port over `dataDir`,
- * with `--expose-gc` and whatever `LOCKSTEP_CHILD_NODE_FLAGS` adds (e.g. `--cpu-prof`), and waits
- * for its URL. Like `test/support/child-server.ts`, but with an IPC channel.
+ * with `--expose-gc` and an IPC channel, and waits for its URL.
  */
 export async function startBenchServer(dataDir: string): Promise<BenchServer> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--expose-gc',
-      ...(process.env.LOCKSTEP_CHILD_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
-      '--import',
-      'tsx',
-      'bench/sync/server-entry.ts',
-      '--port',
-      '0',
-      '--data',
-      dataDir,
-      '--log-level',
-      'error',
-      '--no-demo-bot',
-    ],
-    // The demo bot stays off so a seeded run is repeatable; the load comes from the bench alone.
-    {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: { ...process.env, LOCKSTEP_DEMO_BOT: '0' },
-    },
-  );
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /Lockstep is running at (http:\/\/\S+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
+  const { child, url, stderr } = await spawnServer(dataDir, {
+    entry: 'bench/sync/server-entry.ts',
+    nodeFlags: ['--expose-gc'],
+    ipc: true,
   });
-  child.on('exit', (code, signal) => {
-    if (code !== 0 && signal !== 'SIGTERM')
-      process.stderr.write(`server exited (${code ?? signal}): ${stderr}\n`);
+  child.on('exit', (code, how) => {
+    if (code !== 0 && how !== 'SIGTERM')
+      process.stderr.write(`server exited (${code ?? how}): ${stderr()}\n`);
   });
   const waiting = new Map<number, (answer: unknown) => void>();
   child.on('message', (message: { id: number }) => {
@@ -90,12 +58,6 @@ export async function startBenchServer(dataDir: string): Promise<BenchServer> {
     async heapSnapshot(file) {
       await ask({ type: 'heap-snapshot', id: nextId++, file });
     },
-    stop() {
-      return new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      });
-    },
+    stop: () => signal(child, 'SIGTERM'),
   };
 }

@@ -13,15 +13,31 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
-/** Starts `apps/server/src/main.ts` on a free port over `dataDir` and waits for its URL. */
-export async function startChildServer(dataDir: string): Promise<ChildServer> {
+export interface SpawnOptions {
+  /** The file to run, relative to the repository (the server's `main.ts` by default). */
+  entry?: string;
+  /** Node flags before the script; `LOCKSTEP_CHILD_NODE_FLAGS` adds more (e.g. `--cpu-prof`). */
+  nodeFlags?: string[];
+  /** Open an IPC channel to the child (`process.send` / `child.on('message')`). */
+  ipc?: boolean;
+}
+
+/**
+ * Spawns a server on a free port over `dataDir` and waits for the URL it prints. The demo bot
+ * stays off so a seeded run is repeatable; the load comes from the test or bench alone.
+ */
+export async function spawnServer(
+  dataDir: string,
+  options: SpawnOptions = {},
+): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
   const child = spawn(
     process.execPath,
     [
+      ...(options.nodeFlags ?? []),
       ...(process.env.LOCKSTEP_CHILD_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
       '--import',
       'tsx',
-      'apps/server/src/main.ts',
+      options.entry ?? 'apps/server/src/main.ts',
       '--port',
       '0',
       '--data',
@@ -29,20 +45,29 @@ export async function startChildServer(dataDir: string): Promise<ChildServer> {
       '--log-level',
       'error',
     ],
-    // The demo bot stays off so a seeded run is repeatable; the load comes from the test alone.
-    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOCKSTEP_DEMO_BOT: '0' } },
+    {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
+      env: { ...process.env, LOCKSTEP_DEMO_BOT: '0' },
+    },
   );
+  let err = '';
+  child.stderr!.on('data', (chunk: Buffer) => (err = (err + chunk.toString()).slice(-4000)));
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const match = /Lockstep is running at (http:\/\/\S+)/.exec(out);
       if (match) resolve(match[1]!);
     });
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${err.slice(-2000)}`)));
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${err.slice(-2000)}`)));
   });
+  return { child, url, stderr: () => err };
+}
+
+/** Starts `apps/server/src/main.ts` on a free port over `dataDir` and waits for its URL. */
+export async function startChildServer(dataDir: string): Promise<ChildServer> {
+  const { child, url } = await spawnServer(dataDir);
   return {
     url,
     process: child,
@@ -51,7 +76,8 @@ export async function startChildServer(dataDir: string): Promise<ChildServer> {
   };
 }
 
-function signal(child: ChildProcess, name: 'SIGKILL' | 'SIGTERM'): Promise<void> {
+/** Sends the signal and resolves once the process has exited (at once if it already has). */
+export function signal(child: ChildProcess, name: 'SIGKILL' | 'SIGTERM'): Promise<void> {
   return new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
     child.once('exit', () => resolve());
