@@ -30,18 +30,25 @@ function tokenOf(link: string): string {
   return new URLSearchParams(new URL(link).hash.slice(1)).get('token')!;
 }
 
+/**
+ * The account's owner on a browser, then an intruder who has the password logging in from a device
+ * the account never used (which raises a new-device alert), on a server with a manual clock.
+ */
+async function ownerAndIntruder() {
+  const clock = new ManualClock(Date.UTC(2026, 10, 21, 12, 0, 0));
+  server = await startTestServer({ now: clock.now });
+  const account = await registerAccount(server);
+  const owner = clientFor(server);
+  await owner.login({ ...account, platform: 'web', deviceId: 'owner-browser-1' });
+  const intruder = clientFor(server);
+  await intruder.login({ ...account, platform: 'android', deviceId: 'intruder-device-1' });
+  const intruderSession = (await intruder.me()).session.id;
+  return { owner, intruder, intruderSession };
+}
+
 describe('security alerts (A9)', () => {
   it('the device an alert is about cannot answer it "It was me" itself', async () => {
-    const clock = new ManualClock(Date.UTC(2026, 10, 21, 12, 0, 0));
-    server = await startTestServer({ now: clock.now });
-    const account = await registerAccount(server);
-    const owner = clientFor(server);
-    await owner.login({ ...account, platform: 'web', deviceId: 'owner-browser-1' });
-
-    // An intruder with the password logs in from a device the account never used.
-    const intruder = clientFor(server);
-    await intruder.login({ ...account, platform: 'android', deviceId: 'intruder-device-1' });
-    const intruderSession = (await intruder.me()).session.id;
+    const { owner, intruder, intruderSession } = await ownerAndIntruder();
     const alert = (await intruder.securityAlerts()).alerts.find((a) => a.sessionId === intruderSession)!;
     expect(alert).toBeDefined();
 
@@ -183,15 +190,7 @@ describe('session list exposes the ids that make a device "known"', () => {
 
 describe('a new device can shut the owner out before "Not me" is answered', () => {
   it("an intruder's fresh session turning 2FA on does not sign the owner out of answering the alert", async () => {
-    const clock = new ManualClock(Date.UTC(2026, 10, 21, 12, 0, 0));
-    server = await startTestServer({ now: clock.now });
-    const account = await registerAccount(server);
-    const owner = clientFor(server);
-    await owner.login({ ...account, platform: 'web', deviceId: 'owner-browser-1' });
-
-    const intruder = clientFor(server);
-    await intruder.login({ ...account, platform: 'android', deviceId: 'intruder-device-1' });
-    const intruderSession = (await intruder.me()).session.id;
+    const { owner, intruder, intruderSession } = await ownerAndIntruder();
     const alert = (await owner.securityAlerts()).alerts.find((a) => a.sessionId === intruderSession)!;
 
     // With the password alone the intruder can re-authenticate, but until another device answers

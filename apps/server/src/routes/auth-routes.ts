@@ -24,7 +24,7 @@ import { newId } from '../security/tokens.ts';
 import type { SecurityService } from '../services/security-service.ts';
 import { csrfCookie, principalOf, requireSession, sessionCookie } from '../http/authentication.ts';
 import { presentAccount, presentSession } from '../services/presenters.ts';
-import { errorResponses, clientOf } from './route-parts.ts';
+import { errorResponses, clientOf, loginRateLimit } from './route-parts.ts';
 
 const errors = errorResponses(400, 401, 403, 409, 429);
 
@@ -89,7 +89,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteDeps & { securityService
         body: LoginBody,
         response: { 200: LoginResponse, 202: LoginPending, ...errors },
       },
-      config: { rateLimit: { max: config.loginPerIpPerMinuteMax, timeWindow: 60_000 } },
+      config: loginRateLimit(config),
     },
     async (request, reply) => {
       let outcome;
@@ -119,7 +119,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteDeps & { securityService
         body: LoginWaitBody,
         response: { 200: LoginResponse, 202: LoginPending, ...errors },
       },
-      config: { rateLimit: { max: config.loginPerIpPerMinuteMax, timeWindow: 60_000 } },
+      config: loginRateLimit(config),
     },
     async (request, reply) => {
       const approved = await securityService.waitForLogin(
@@ -143,7 +143,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteDeps & { securityService
         summary: 'A proof-of-work challenge (ALTCHA) for logins the server asks to prove a human is there',
         response: { 200: HumanChallengeView, ...errors },
       },
-      config: { rateLimit: { max: config.loginPerIpPerMinuteMax, timeWindow: 60_000 } },
+      config: loginRateLimit(config),
     },
     async (_request, reply) => {
       void reply.header('cache-control', 'no-store');
@@ -160,7 +160,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteDeps & { securityService
         body: QrStartBody,
         response: { 200: QrStartView, ...errors },
       },
-      config: { rateLimit: { max: config.loginPerIpPerMinuteMax, timeWindow: 60_000 } },
+      config: loginRateLimit(config),
     },
     async (request) =>
       securityService.startQrLogin(
@@ -185,7 +185,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteDeps & { securityService
         body: QrWaitBody,
         response: { 200: LoginResponse, 202: QrPending, ...errors },
       },
-      config: { rateLimit: { max: config.loginPerIpPerMinuteMax, timeWindow: 60_000 } },
+      config: loginRateLimit(config),
     },
     async (request, reply) => {
       const approved = await securityService.waitForLogin(
@@ -208,7 +208,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteDeps & { securityService
         body: LinkTokenBody,
         response: { 200: ApprovedLoginView, ...errors },
       },
-      config: { rateLimit: { max: config.loginPerIpPerMinuteMax, timeWindow: 60_000 } },
+      config: loginRateLimit(config),
     },
     async (request) => ({
       approved: true as const,

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { LinkTokenBody, PasswordResetBody } from '@lockstep/protocol';
 import type { RouteDeps } from './deps.ts';
 import type { SecurityService } from '../services/security-service.ts';
-import { errorResponses, clientOf } from './route-parts.ts';
+import { errorResponses, clientOf, loginRateLimit } from './route-parts.ts';
 
 const errors = errorResponses(400, 403, 429);
 
@@ -108,7 +108,7 @@ export const linkRoutes: FastifyPluginAsyncTypebox<RouteDeps & { securityService
         body: PasswordResetBody,
         response: { 200: Type.Object({ reset: Type.Literal(true) }), ...errors },
       },
-      config: { rateLimit: { max: config.loginPerIpPerMinuteMax, timeWindow: 60_000 } },
+      config: loginRateLimit(config),
     },
     async (request) => {
       await securityService.resetPassword(request.body, clientOf(request));
@@ -130,7 +130,7 @@ export const linkRoutes: FastifyPluginAsyncTypebox<RouteDeps & { securityService
         body: LinkTokenBody,
         response: { 200: Type.Object({ unlocked: Type.Literal(true) }), ...errors },
       },
-      config: { rateLimit: { max: config.loginPerIpPerMinuteMax, timeWindow: 60_000 } },
+      config: loginRateLimit(config),
     },
     async (request) => {
       await securityService.unlockFromLink(request.body.token, clientOf(request));

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { ServerConfig } from '../config.ts';
 import type { ClientContext } from '../services/auth-service.ts';
 
 const errorRef = { $ref: 'Error#' } as const;
@@ -17,4 +18,12 @@ export const sessionOrKeySecurity: Array<Record<string, string[]>> = [...session
 /** Who is asking, as the gateway saw the request (the IP honours only configured proxies). */
 export function clientOf(request: FastifyRequest): ClientContext {
   return { ip: request.ip, userAgent: request.headers['user-agent'] };
+}
+
+/**
+ * Route config for everything a login attempt can go through (login, its waits, QR, links, human
+ * challenges, step-up): at most `loginPerIpPerMinuteMax` requests a minute from one address.
+ */
+export function loginRateLimit(config: ServerConfig): { rateLimit: { max: number; timeWindow: number } } {
+  return { rateLimit: { max: config.loginPerIpPerMinuteMax, timeWindow: 60_000 } };
 }

@@ -20,7 +20,7 @@ import {
 import type { RouteDeps } from './deps.ts';
 import { csrfCookie, principalOf, requireSession, sessionCookie } from '../http/authentication.ts';
 import type { SecurityService } from '../services/security-service.ts';
-import { errorResponses, sessionSecurity, clientOf } from './route-parts.ts';
+import { errorResponses, sessionSecurity, clientOf, loginRateLimit } from './route-parts.ts';
 
 const errors = errorResponses(400, 401, 403, 409, 429);
 const security = sessionSecurity;
@@ -60,7 +60,7 @@ export const securityRoutes: FastifyPluginAsyncTypebox<
         body: StepUpBody,
         response: { 200: StepUpResult, ...errors },
       },
-      config: { rateLimit: { max: config.loginPerIpPerMinuteMax, timeWindow: 60_000 } },
+      config: loginRateLimit(config),
     },
     async (request, reply) => {
       const { stepUpUntil, token, csrfToken } = await service.stepUp(
@@ -131,7 +131,7 @@ export const securityRoutes: FastifyPluginAsyncTypebox<
         body: ChangePasswordBody,
         response: { 200: Type.Object({ security: SecurityView }), ...errors },
       },
-      config: { rateLimit: { max: config.loginPerIpPerMinuteMax, timeWindow: 60_000 } },
+      config: loginRateLimit(config),
     },
     async (request) => ({
       security: await service.changePassword(principalOf(request), request.body, clientOf(request)),
