@@ -76,6 +76,9 @@ function toLoginHistory(row: Selectable<LoginHistoryTable>): LoginHistoryRecord 
   };
 }
 
+/** Accounts per statement in `advanceSeqs`: three parameters each, well under SQLite's 32,766. */
+const advanceSeqsChunk = 2_000;
+
 /** Repositories over one Kysely executor: the database itself, or an open transaction. */
 export function kyselyRepositories(db: Executor, dialect: Dialect): Repositories {
   // SQLite has no row locks (and needs none: its transactions run one at a time).
@@ -86,8 +89,42 @@ export function kyselyRepositories(db: Executor, dialect: Dialect): Repositories
       .set({ stream_seq: sql`stream_seq + ${count}` })
       .where('id', '=', accountId)
       .returning(['stream_epoch', 'stream_seq'])
-      .executeTakeFirstOrThrow();
+      .executeTakeFirst();
+    if (row === undefined) throw new Error(`no account ${accountId} to advance the stream of`);
     return { epoch: row.stream_epoch, seq: Number(row.stream_seq) };
+  };
+  const advanceSeqs = async (counts: ReadonlyArray<{ accountId: number; count: number }>) => {
+    const heads = new Map<number, { epoch: string; seq: number }>();
+    if (rowLocks) {
+      // PostgreSQL: one row at a time in id order, so two transactions never lock in a cycle.
+      const sorted = [...counts].sort((a, b) => a.accountId - b.accountId);
+      for (const { accountId, count } of sorted) heads.set(accountId, await advanceSeq(accountId, count));
+      return heads;
+    }
+    // SQLite: transactions run one at a time, so one statement serves the whole batch.
+    for (let from = 0; from < counts.length; from += advanceSeqsChunk) {
+      const chunk = counts.slice(from, from + advanceSeqsChunk);
+      const increment = sql.join(
+        chunk.map((c) => sql`when ${c.accountId} then ${c.count}`),
+        sql` `,
+      );
+      const rows = await db
+        .updateTable('accounts')
+        .set({ stream_seq: sql`stream_seq + (case id ${increment} end)` })
+        .where(
+          'id',
+          'in',
+          chunk.map((c) => c.accountId),
+        )
+        .returning(['id', 'stream_epoch', 'stream_seq'])
+        .execute();
+      for (const row of rows)
+        heads.set(Number(row.id), { epoch: row.stream_epoch, seq: Number(row.stream_seq) });
+    }
+    for (const { accountId } of counts) {
+      if (!heads.has(accountId)) throw new Error(`no account ${accountId} to advance the stream of`);
+    }
+    return heads;
   };
   return {
     accounts: {
@@ -118,6 +155,7 @@ export function kyselyRepositories(db: Executor, dialect: Dialect): Repositories
       },
       nextSeq: (accountId) => advanceSeq(accountId, 1),
       advanceSeq,
+      advanceSeqs,
       async lock(accountId) {
         if (!rowLocks) return;
         await db.selectFrom('accounts').select('id').where('id', '=', accountId).forUpdate().execute();

@@ -105,6 +105,37 @@ for (const backend of testBackends) {
       expect(await store.repos.accounts.nextSeq(a.id)).toEqual({ epoch: 'e1', seq: 4 });
     });
 
+    it("advances many accounts' heads in one call, each by its own count", async () => {
+      const [a, b, c] = [await account(), await account(), await account()];
+      await store.repos.accounts.advanceSeq(b.id, 5);
+      const heads = await store.transaction((repos) =>
+        repos.accounts.advanceSeqs([
+          { accountId: c.id, count: 1 },
+          { accountId: a.id, count: 2 },
+          { accountId: b.id, count: 3 },
+        ]),
+      );
+      expect([...heads.entries()].sort(([x], [y]) => x - y)).toEqual([
+        [a.id, { epoch: 'e1', seq: 2 }],
+        [b.id, { epoch: 'e1', seq: 8 }],
+        [c.id, { epoch: 'e1', seq: 1 }],
+      ]);
+      expect(await store.repos.accounts.streamHead(c.id)).toEqual({ epoch: 'e1', seq: 1 });
+    });
+
+    it('advances no head when one of the accounts does not exist', async () => {
+      const a = await account();
+      await expect(
+        store.transaction((repos) =>
+          repos.accounts.advanceSeqs([
+            { accountId: a.id, count: 4 },
+            { accountId: 987_654, count: 1 },
+          ]),
+        ),
+      ).rejects.toThrow(/987654/);
+      expect(await store.repos.accounts.streamHead(a.id)).toEqual({ epoch: 'e1', seq: 0 });
+    });
+
     it('appends events and lists them after a seq, in order and in pages', async () => {
       const a = await account();
       for (let seq = 1; seq <= 5; seq += 1) {

@@ -40,6 +40,14 @@ export interface AccountRepository {
    * returns the new head; the batch's events take the `count` numbers ending at it.
    */
   advanceSeq(accountId: number, count: number): Promise<{ epoch: string; seq: number }>;
+  /**
+   * `advanceSeq` for many accounts in one call (a trading batch touches dozens); returns each new
+   * head by account id. Each account appears at most once; throws when one does not exist. Call
+   * inside a transaction.
+   */
+  advanceSeqs(
+    counts: ReadonlyArray<{ accountId: number; count: number }>,
+  ): Promise<Map<number, { epoch: string; seq: number }>>;
   /** The stream head without advancing it. */
   streamHead(accountId: number): Promise<{ epoch: string; seq: number }>;
   /** The heads of many accounts at once (the live hub's heartbeat); unknown ids are left out. */
@@ -399,7 +407,10 @@ export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   /** Repositories outside any transaction, for reads and single writes. */
   readonly repos: Repositories;
-  /** Runs `fn` in one transaction: all its writes commit together or none do. */
+  /**
+   * Runs `fn` in one transaction: all its writes commit together or none do. Resolves once the
+   * commit is durable.
+   */
   transaction<T>(fn: (repos: Repositories) => Promise<T>): Promise<T>;
   /**
    * Runs `fn`'s reads against one consistent view of the store (a repeatable-read, read-only

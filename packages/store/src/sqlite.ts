@@ -6,6 +6,9 @@ import type { Database } from './schema.ts';
 import { migratedStore } from './kysely-store.ts';
 import type { Store } from './repositories.ts';
 
+/** Page cache of the connection, in KiB. */
+const cacheKib = 64 * 1024;
+
 /**
  * Opens (and creates, and migrates) the embedded SQLite store at `file`. WAL mode lets readers run
  * beside the writer; `synchronous = FULL` makes every commit durable before it is acknowledged.
@@ -17,6 +20,9 @@ export async function openSqliteStore(file: string): Promise<Store> {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // SQLite's default page cache (2 MB) is smaller than the indexes a busy exchange writes into:
+  // a batch's upserts then read their B-tree pages back from the OS (bench:orders, +8 %).
+  sqlite.pragma(`cache_size = -${cacheKib}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return migratedStore(db, 'sqlite');
 }

@@ -38,9 +38,13 @@ export async function commitWithEvents<T>(
     const value = await fn(repos, emit);
     const stored: StoredEvent[] = [];
     const notifications: NotificationRecord[] = [];
-    for (const accountId of [...pending.keys()].sort((a, b) => a - b)) {
+    const accountIds = [...pending.keys()].sort((a, b) => a - b);
+    const heads = await repos.accounts.advanceSeqs(
+      accountIds.map((accountId) => ({ accountId, count: pending.get(accountId)!.length })),
+    );
+    for (const accountId of accountIds) {
       const events = pending.get(accountId)!;
-      const { epoch, seq: head } = await repos.accounts.advanceSeq(accountId, events.length);
+      const { epoch, seq: head } = heads.get(accountId)!;
       const first = head - events.length + 1;
       const batch = events.map((e, i) => {
         const seq = first + i;
@@ -54,6 +58,7 @@ export async function commitWithEvents<T>(
     await repos.notifications.insertMany(notifications);
     return value;
   });
+  // The transaction resolves once durable: no device sees a change the store could still lose.
   for (const batch of published) bus.publish(batch);
   return result;
 }
