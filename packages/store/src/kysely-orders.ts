@@ -63,23 +63,15 @@ export function kyselyOrders(db: Executor): OrderRepository {
           .insertInto('orders')
           .values(chunk.map(toRow))
           .onConflict((oc) =>
-            // Everything but the id and creation time follows the engine's latest ORDER event
-            // (a market order by quote amount learns its quantity only when it fills).
+            // Only what an order's life changes follows the engine's latest ORDER event (a market
+            // order by quote amount learns its quantity only when it fills). The rest is fixed at
+            // placement, and leaving it out of the SET spares SQLite rewriting the index on
+            // (account, symbol) for every fill and cancel.
             oc.column('id').doUpdateSet((eb) => ({
-              account_id: eb.ref('excluded.account_id'),
-              symbol: eb.ref('excluded.symbol'),
-              client_order_id: eb.ref('excluded.client_order_id'),
-              side: eb.ref('excluded.side'),
-              type: eb.ref('excluded.type'),
-              time_in_force: eb.ref('excluded.time_in_force'),
-              price: eb.ref('excluded.price'),
-              stop_price: eb.ref('excluded.stop_price'),
               quantity: eb.ref('excluded.quantity'),
-              quote_order_qty: eb.ref('excluded.quote_order_qty'),
               executed_qty: eb.ref('excluded.executed_qty'),
               cumulative_quote: eb.ref('excluded.cumulative_quote'),
               status: eb.ref('excluded.status'),
-              stp_mode: eb.ref('excluded.stp_mode'),
               updated_at: eb.ref('excluded.updated_at'),
             })),
           )
