@@ -86,6 +86,7 @@ describe('operations endpoints (F3) and the API description', () => {
         'POST /v1/withdrawals',
         'GET /v1/withdrawals',
         'DELETE /v1/withdrawals/{id}',
+        'POST /v1/admin/chain/blocks',
         'POST /v1/admin/chain/deposits',
         'POST /v1/admin/chain/deposits/{txId}/confirm',
         'POST /v1/admin/withdrawals/{id}/process',

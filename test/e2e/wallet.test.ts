@@ -151,6 +151,74 @@ describe.each(backends)('wallet through the API (%s)', (backend) => {
     expect((await alice.withdrawals({ status: 'COMPLETED' })).withdrawals).toHaveLength(1);
   });
 
+  it('the simulated chain confirms deposits and sends withdrawals block by block', async () => {
+    const alice = await steppedUp(await loginDevice(server, await registerAccount(server), 'desktop'));
+    const live = alice.connect();
+    const seen: AccountEvent[] = [];
+    live.on('event', (e) => seen.push(e));
+    await live.next('hello');
+    const { address } = await alice.depositAddress('USDT');
+    await alice.adminChainDeposit(admin, { address, amount: '500', txId: 'tx-chain' });
+    const depositStatus = async () => (await alice.deposits()).deposits[0]!;
+
+    // Three blocks, three confirmations; credited on the third, once.
+    expect((await alice.adminMineBlock(admin)).block).toMatchObject({ height: 1, depositsConfirmed: 1 });
+    expect(await depositStatus()).toMatchObject({ status: 'PENDING', confirmations: 1 });
+    await alice.adminMineBlock(admin);
+    expect((await balanceOf(alice, 'USDT')).free).toBe('0');
+    expect((await alice.adminMineBlock(admin)).block).toMatchObject({
+      depositsConfirmed: 1,
+      depositsCredited: 1,
+    });
+    expect(await depositStatus()).toMatchObject({ status: 'CREDITED', confirmations: 3 });
+    expect(await balanceOf(alice, 'USDT')).toMatchObject({ free: '500.00000000' });
+    expect((await alice.adminMineBlock(admin)).block.depositsConfirmed).toBe(0);
+
+    // A withdrawal waits a whole block (cancellable), is broadcast, then completes after 2 more.
+    const request = { asset: 'USDT', amount: '100', address: 'ext-chain' };
+    const sent = (await alice.withdraw(request)).withdrawal;
+    const cancelled = (await alice.withdraw(request)).withdrawal;
+    const statusOf = async (id: number) =>
+      (await alice.withdrawals()).withdrawals.find((w) => w.id === id)!.status;
+    expect((await alice.adminMineBlock(admin)).block.withdrawalsBroadcast).toBe(0);
+    expect(await statusOf(sent.id)).toBe('PENDING');
+    expect((await alice.cancelWithdrawal(cancelled.id)).withdrawal.status).toBe('CANCELED');
+    expect((await alice.adminMineBlock(admin)).block.withdrawalsBroadcast).toBe(1);
+    expect(await statusOf(sent.id)).toBe('PROCESSING');
+    expect(await codeOf(alice.cancelWithdrawal(sent.id))).toBe('409 INVALID_WITHDRAWAL_STATE id');
+    expect((await alice.adminMineBlock(admin)).block.withdrawalsCompleted).toBe(0);
+    const completedOnStream = live.next(
+      'event',
+      (e) => e.type === 'withdrawal.updated' && e.data.withdrawal.status === 'COMPLETED',
+    );
+    expect((await alice.adminMineBlock(admin)).block.withdrawalsCompleted).toBe(1);
+    expect(await statusOf(sent.id)).toBe('COMPLETED');
+    expect(await statusOf(cancelled.id)).toBe('CANCELED');
+    expect(await balanceOf(alice, 'USDT')).toMatchObject({ free: '399.00000000', locked: '0.00000000' });
+    audited();
+
+    // The account's stream carried every step, in order.
+    await completedOnStream;
+    const steps = seen.flatMap((e) =>
+      e.type === 'deposit.updated'
+        ? [`deposit ${e.data.deposit.status} ${e.data.deposit.confirmations}`]
+        : e.type === 'withdrawal.updated' && e.data.withdrawal.id === sent.id
+          ? [`withdrawal ${e.data.withdrawal.status}`]
+          : [],
+    );
+    expect(steps).toEqual([
+      'deposit PENDING 0',
+      'deposit PENDING 1',
+      'deposit PENDING 2',
+      'deposit PENDING 3',
+      'deposit CREDITED 3',
+      'withdrawal PENDING',
+      'withdrawal PROCESSING',
+      'withdrawal COMPLETED',
+    ]);
+    live.close();
+  });
+
   it('lets exactly one of a racing cancel and process win', async () => {
     const alice = await steppedUp(await loginDevice(server, await registerAccount(server), 'desktop'));
     await fund(server, alice, 'BTC', 10 * 1e8);

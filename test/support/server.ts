@@ -60,6 +60,8 @@ export async function startTestServer(
     loginPerIpPerMinuteMax: 10_000,
     // The liquidity bot would trade on every market; suites that want it turn it on.
     demoBot: false,
+    // Blocks of the simulated chain come when a test mines them, never on a timer.
+    chainBlockMs: 0,
     // Suites log devices in freely; the email verification of new devices (A8) and of crowded
     // accounts (A7), and the proof-of-work of risky logins (A2), are proven by the security
     // suite, which turns them on.

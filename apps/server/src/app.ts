@@ -27,6 +27,7 @@ import { WalletService } from './trading/wallet-service.ts';
 import { ensureAdminToken } from './security/admin-token.ts';
 import { TradingService } from './trading/trading-service.ts';
 import { LiquidityBot } from './trading/liquidity-bot.ts';
+import { SimulatedChain } from './trading/simulated-chain.ts';
 import { loadBreachedPasswords } from './security/breached-passwords.ts';
 import { SecretBox } from './security/secret-box.ts';
 import { createMailer } from './mail/mailer.ts';
@@ -51,6 +52,8 @@ export interface LockstepServer {
   trading: TradingService;
   /** The demo liquidity bot, when `demoBot` is on. */
   liquidityBot: LiquidityBot | undefined;
+  /** The simulated chain of deposits and withdrawals; tests mine its blocks by hand. */
+  chain: SimulatedChain;
   metrics: Metrics;
   /** The base URL, once listening. */
   url: string;
@@ -92,6 +95,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
   const wallet = new WalletService(store, bus, trading, config.now, (principal) =>
     securityService.assertWithdrawalAllowed(principal),
   );
+  const chain = new SimulatedChain({ wallet, store, blockMs: config.chainBlockMs });
   const sync = new SyncService(store, config, (fn) => commitWithEvents(store, bus, config.now(), fn), {
     auth,
     trading,
@@ -113,8 +117,10 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
     securityService,
     apiKeys,
     sync,
+    chain,
   });
   securityService.onMailError = (error) => app.log.error({ err: error }, 'sending a security email failed');
+  chain.log = app.log;
   const breached = loadBreachedPasswords();
   app.log.info({ entries: breached.size, sources: breached.sourceSizes }, 'breached-password list loaded');
   const liquidityBot = config.demoBot
@@ -138,6 +144,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
   // restart), Node's default 511 overflows and each dropped handshake waits for TCP's SYN retry
   // (1, 3, 7 s…). The kernel caps it at net.core.somaxconn.
   await app.listen({ port: config.port, host: config.host, backlog: 4096 });
+  chain.start();
   // Expired sessions leave every device's list as revocations (a store error waits for the next round).
   const sessionSweep = setInterval(
     () => void auth.expireSessions().catch(() => undefined),
@@ -157,11 +164,13 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
     auth,
     trading,
     liquidityBot,
+    chain,
     metrics,
     url,
     async close() {
-      // The bot submits to the trading host, so it stops before anything it relies on.
+      // The bot and the chain submit to the trading host, so they stop before anything they rely on.
       await liquidityBot?.stop();
+      await chain.stop();
       clearInterval(sessionSweep);
       hub.close();
       securityService.close();
@@ -185,6 +194,7 @@ interface Parts {
   securityService: SecurityService;
   apiKeys: ApiKeyService;
   sync: SyncService;
+  chain: SimulatedChain;
 }
 
 async function buildHttp({
@@ -198,6 +208,7 @@ async function buildHttp({
   securityService,
   apiKeys,
   sync,
+  chain,
 }: Parts): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
@@ -254,7 +265,7 @@ async function buildHttp({
     securityService,
   });
   await app.register(walletRoutes, { auth, config, metrics, store, hub, wallet, apiKeys });
-  await app.register(chainAdminRoutes, { auth, config, metrics, store, hub, wallet, adminTokenHash });
+  await app.register(chainAdminRoutes, { auth, config, metrics, store, hub, wallet, chain, adminTokenHash });
   await app.register(securityRoutes, { auth, config, metrics, store, hub, securityService });
   await app.register(apiKeyRoutes, { auth, config, metrics, store, hub, apiKeys });
   await app.register(syncRoutes, { auth, config, metrics, store, hub, sync });

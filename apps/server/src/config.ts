@@ -46,6 +46,11 @@ export interface ServerConfig {
   demoBot: boolean;
   /** Time between the liquidity bot's ticks. */
   demoBotIntervalMs: number;
+  /**
+   * Time between blocks of the simulated chain that confirms deposits and sends withdrawals in the
+   * embedded setup; 0 mines only when an operator asks (`POST /v1/admin/chain/blocks`).
+   */
+  chainBlockMs: number;
   /** Risky logins (after failures, from new devices) must carry a solved proof-of-work (A2). */
   humanVerification: boolean;
   /** A login from a device the account never used must be approved from an emailed link (A8). */
@@ -101,6 +106,7 @@ export function resolveConfig(options: ServerOptions = {}): ServerConfig {
     logLevel: options.logLevel ?? 'info',
     demoBot: options.demoBot ?? true,
     demoBotIntervalMs: options.demoBotIntervalMs ?? 1000,
+    chainBlockMs: options.chainBlockMs ?? 5_000,
     humanVerification: options.humanVerification ?? true,
     newDeviceVerification: options.newDeviceVerification ?? true,
     onlineDevicesMax: options.onlineDevicesMax ?? 8,

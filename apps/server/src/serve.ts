@@ -33,6 +33,11 @@ export function addServeOptions(command: Command): Command {
       process.env.LOCKSTEP_DEMO_BOT !== '0',
     )
     .option(
+      '--block-seconds <seconds>',
+      'seconds between blocks of the simulated chain that confirms deposits and sends withdrawals; 0 mines only when an operator asks',
+      '5',
+    )
+    .option(
       '--smtp-url <url>',
       'send email through this SMTP server, e.g. smtp://user:pass@mail:587 (env LOCKSTEP_SMTP_URL); without it mail goes to the development mailbox in the data folder',
       process.env.LOCKSTEP_SMTP_URL,
@@ -66,6 +71,7 @@ export interface ServeFlags {
   secureCookies?: boolean;
   /** False with --no-demo-bot or LOCKSTEP_DEMO_BOT=0. */
   demoBot?: boolean;
+  blockSeconds?: string;
   smtpUrl?: string;
   mailFrom?: string;
   publicUrl?: string;
@@ -77,6 +83,13 @@ function positiveNumber(name: string, text: string): number {
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0)
     throw new Error(`--${name} must be a positive number, got "${text}"`);
+  return value;
+}
+
+function blockSeconds(text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0)
+    throw new Error(`--block-seconds must be 0 or a positive number, got "${text}"`);
   return value;
 }
 
@@ -99,6 +112,7 @@ export function serveOptionsFrom(flags: ServeFlags): ServerOptions {
     trustProxy: flags.trustProxy ? flags.trustProxy.split(',').map((a) => a.trim()) : false,
     secureCookies: flags.secureCookies === true,
     demoBot: flags.demoBot !== false,
+    chainBlockMs: blockSeconds(flags.blockSeconds ?? '5') * 1000,
     smtpUrl: flags.smtpUrl,
     mailFrom: flags.mailFrom,
     publicUrl: flags.publicUrl,

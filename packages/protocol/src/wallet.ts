@@ -67,3 +67,15 @@ export const ChainDepositBody = Type.Object(
   { additionalProperties: false },
 );
 export type ChainDepositBody = Static<typeof ChainDepositBody>;
+
+/** What one block of the simulated chain did (operators only). */
+export const ChainBlockView = Type.Object({
+  height: Type.Integer({ description: 'Blocks mined since the server started' }),
+  depositsConfirmed: Type.Integer({ description: 'Pending deposits that gained a confirmation' }),
+  depositsCredited: Type.Integer({
+    description: 'Of those, the ones that reached the threshold and were credited',
+  }),
+  withdrawalsBroadcast: Type.Integer({ description: 'Withdrawals sent (PENDING → PROCESSING)' }),
+  withdrawalsCompleted: Type.Integer({ description: 'Withdrawals confirmed (PROCESSING → COMPLETED)' }),
+});
+export type ChainBlockView = Static<typeof ChainBlockView>;

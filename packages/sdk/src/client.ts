@@ -25,6 +25,7 @@ import type {
   SessionList,
   ChainDepositBody,
   DepositAddressView,
+  ChainBlockView,
   DepositView,
   WithdrawalView,
   WithdrawBody,
@@ -509,6 +510,13 @@ export class LockstepClient {
       { confirmations },
       { 'x-lockstep-admin-token': adminToken },
     );
+  }
+
+  /** Operators: mines one block of the simulated chain now (deposit confirmations, withdrawal steps). */
+  adminMineBlock(adminToken: string): Promise<{ block: ChainBlockView }> {
+    return this.request('POST', '/v1/admin/chain/blocks', undefined, {
+      'x-lockstep-admin-token': adminToken,
+    });
   }
 
   /** Moves a withdrawal on as the processor of the embedded setup (operators only). */

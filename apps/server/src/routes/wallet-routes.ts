@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import {
+  ChainBlockView,
   ChainDepositBody,
   DepositAddressView,
   DepositView,
@@ -12,6 +13,7 @@ import type { RouteDeps } from './deps.ts';
 import { requireOperator } from './admin-routes.ts';
 import { principalOf, sessionOrApiKey } from '../http/authentication.ts';
 import type { ApiKeyService } from '../services/api-key-service.ts';
+import type { SimulatedChain } from '../trading/simulated-chain.ts';
 import type { WalletService } from '../trading/wallet-service.ts';
 import { errorResponses, sessionOrKeySecurity } from './route-parts.ts';
 
@@ -146,10 +148,10 @@ export const walletRoutes: FastifyPluginAsyncTypebox<
  * token in the data folder).
  */
 export const chainAdminRoutes: FastifyPluginAsyncTypebox<
-  RouteDeps & { wallet: WalletService; adminTokenHash: string }
+  RouteDeps & { wallet: WalletService; chain: SimulatedChain; adminTokenHash: string }
 > = async (
   app,
-  { wallet, adminTokenHash },
+  { wallet, chain, adminTokenHash },
   // eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract.
 ) => {
   app.addHook('onRequest', requireOperator(adminTokenHash));
@@ -184,6 +186,19 @@ export const chainAdminRoutes: FastifyPluginAsyncTypebox<
     async (request) => ({
       deposit: await wallet.confirm(request.params.txId, request.body.confirmations),
     }),
+  );
+
+  app.post(
+    '/v1/admin/chain/blocks',
+    {
+      schema: {
+        tags: ['admin'],
+        summary:
+          'Mine one block of the simulated chain now: a confirmation for each pending deposit, and the next step of each open withdrawal',
+        response: { 200: Type.Object({ block: ChainBlockView }), ...errors },
+      },
+    },
+    async () => ({ block: await chain.mine() }),
   );
 
   for (const step of ['process', 'complete', 'fail'] as const) {
