@@ -27,6 +27,16 @@ describe.each(backends)('wallet through the API (%s)', (backend) => {
   const balanceOf = async (client: LockstepClient, asset: string) =>
     (await client.balances()).balances.find((b) => b.asset === asset) ?? { asset, free: '0', locked: '0' };
 
+  /** A stepped-up account whose stream is followed, every event kept. */
+  const followedAccount = async () => {
+    const alice = await steppedUp(await loginDevice(server, await registerAccount(server), 'desktop'));
+    const live = alice.connect();
+    const seen: AccountEvent[] = [];
+    live.on('event', (e) => seen.push(e));
+    await live.next('hello');
+    return { alice, live, seen };
+  };
+
   it('gives each account one stable address per asset', async () => {
     const alice = await steppedUp(await loginDevice(server, await registerAccount(server), 'desktop'));
     const bob = await loginDevice(server, await registerAccount(server), 'web');
@@ -39,11 +49,7 @@ describe.each(backends)('wallet through the API (%s)', (backend) => {
   });
 
   it('credits a deposit once after N confirmations, streaming each change', async () => {
-    const alice = await steppedUp(await loginDevice(server, await registerAccount(server), 'desktop'));
-    const live = alice.connect();
-    const seen: AccountEvent[] = [];
-    live.on('event', (e) => seen.push(e));
-    await live.next('hello');
+    const { alice, live, seen } = await followedAccount();
     const { address } = await alice.depositAddress('USDT');
     const seenTx = await alice.adminChainDeposit(admin, { address, amount: '250.5', txId: 'tx-1' });
     expect(seenTx.deposit).toMatchObject({ status: 'PENDING', confirmations: 0, amount: '250.50000000' });
@@ -152,11 +158,7 @@ describe.each(backends)('wallet through the API (%s)', (backend) => {
   });
 
   it('the simulated chain confirms deposits and sends withdrawals block by block', async () => {
-    const alice = await steppedUp(await loginDevice(server, await registerAccount(server), 'desktop'));
-    const live = alice.connect();
-    const seen: AccountEvent[] = [];
-    live.on('event', (e) => seen.push(e));
-    await live.next('hello');
+    const { alice, live, seen } = await followedAccount();
     const { address } = await alice.depositAddress('USDT');
     await alice.adminChainDeposit(admin, { address, amount: '500', txId: 'tx-chain' });
     const depositStatus = async () => (await alice.deposits()).deposits[0]!;

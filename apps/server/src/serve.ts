@@ -88,8 +88,9 @@ function positiveNumber(name: string, text: string): number {
 
 function blockSeconds(text: string): number {
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < 0)
-    throw new Error(`--block-seconds must be 0 or a positive number, got "${text}"`);
+  // Node's timers wait at most 2^31 - 1 ms; beyond that they would fire every millisecond.
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 2_147_483)
+    throw new Error(`--block-seconds must be 0 to 2147483, got "${text}"`);
   return value;
 }
 

@@ -76,8 +76,12 @@ function toLoginHistory(row: Selectable<LoginHistoryTable>): LoginHistoryRecord 
   };
 }
 
-/** Accounts per statement in `advanceSeqs`: three parameters each, well under SQLite's 32,766. */
-const advanceSeqsChunk = 2_000;
+/**
+ * Accounts per statement in `advanceSeqs`. SQLite tries a CASE's branches in turn for every row,
+ * so a statement costs about the square of its accounts: past a few hundred, separate statements
+ * are cheaper (measured: 100 accounts 0.2 ms, 2,000 accounts 19 ms as one statement).
+ */
+const advanceSeqsChunk = 200;
 
 /** Repositories over one Kysely executor: the database itself, or an open transaction. */
 export function kyselyRepositories(db: Executor, dialect: Dialect): Repositories {
@@ -93,7 +97,11 @@ export function kyselyRepositories(db: Executor, dialect: Dialect): Repositories
     if (row === undefined) throw new Error(`no account ${accountId} to advance the stream of`);
     return { epoch: row.stream_epoch, seq: Number(row.stream_seq) };
   };
-  const advanceSeqs = async (counts: ReadonlyArray<{ accountId: number; count: number }>) => {
+  const advanceSeqs = async (given: ReadonlyArray<{ accountId: number; count: number }>) => {
+    // An account named twice advances by the sum, on both databases.
+    const merged = new Map<number, number>();
+    for (const { accountId, count } of given) merged.set(accountId, (merged.get(accountId) ?? 0) + count);
+    const counts = [...merged].map(([accountId, count]) => ({ accountId, count }));
     const heads = new Map<number, { epoch: string; seq: number }>();
     if (rowLocks) {
       // PostgreSQL: one row at a time in id order, so two transactions never lock in a cycle.

@@ -94,12 +94,15 @@ export function kyselyDeposits(db: Executor): DepositRepository {
       return row && toDeposit(row);
     },
     async setConfirmations(id, confirmations) {
-      await db
+      const row = await db
         .updateTable('deposits')
         .set({ confirmations })
         .where('id', '=', id)
         .where('status', '=', 'PENDING')
-        .execute();
+        .where('confirmations', '<', confirmations)
+        .returningAll()
+        .executeTakeFirst();
+      return row && toDeposit(row);
     },
     async markCredited(id, at) {
       // Guarded on PENDING so a deposit is credited once even when two watchers race.

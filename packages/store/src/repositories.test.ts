@@ -123,6 +123,23 @@ for (const backend of testBackends) {
       expect(await store.repos.accounts.streamHead(c.id)).toEqual({ epoch: 'e1', seq: 1 });
     });
 
+    it('advances hundreds of accounts across statements, summing an account named twice', async () => {
+      const many = [];
+      for (let i = 0; i < 450; i += 1) many.push(await account());
+      const counts = many.map((a, i) => ({ accountId: a.id, count: 1 + (i % 3) }));
+      counts.push({ accountId: many[0]!.id, count: 10 });
+      const heads = await store.transaction((repos) => repos.accounts.advanceSeqs(counts));
+      expect(heads.size).toBe(450);
+      expect(heads.get(many[0]!.id)).toEqual({ epoch: 'e1', seq: 11 });
+      expect(heads.get(many[449]!.id)).toEqual({ epoch: 'e1', seq: 1 + (449 % 3) });
+      for (const [i, a] of many.entries()) {
+        expect(await store.repos.accounts.streamHead(a.id)).toEqual({
+          epoch: 'e1',
+          seq: 1 + (i % 3) + (i === 0 ? 10 : 0),
+        });
+      }
+    });
+
     it('advances no head when one of the accounts does not exist', async () => {
       const a = await account();
       await expect(

@@ -42,8 +42,8 @@ export interface AccountRepository {
   advanceSeq(accountId: number, count: number): Promise<{ epoch: string; seq: number }>;
   /**
    * `advanceSeq` for many accounts in one call (a trading batch touches dozens); returns each new
-   * head by account id. Each account appears at most once; throws when one does not exist. Call
-   * inside a transaction.
+   * head by account id (an account given twice advances by the sum); throws when one does not
+   * exist. Call inside a transaction.
    */
   advanceSeqs(
     counts: ReadonlyArray<{ accountId: number; count: number }>,
@@ -197,8 +197,11 @@ export interface DepositRepository {
   /** Records a new deposit; a repeated `txId` is refused by the unique index. */
   insert(deposit: Omit<DepositRecord, 'id'>): Promise<DepositRecord>;
   findByTxId(txId: string): Promise<DepositRecord | undefined>;
-  /** Updates the confirmation count of a pending deposit. */
-  setConfirmations(id: number, confirmations: number): Promise<void>;
+  /**
+   * Raises the confirmation count of a pending deposit (one guarded statement: never lowers it,
+   * never touches a credited one); returns the updated row, or undefined when nothing changed.
+   */
+  setConfirmations(id: number, confirmations: number): Promise<DepositRecord | undefined>;
   /** PENDING → CREDITED; returns the credited row, or undefined when it was not pending. */
   markCredited(id: number, at: number): Promise<DepositRecord | undefined>;
   /** Pending deposits, oldest first (what the chain watcher resumes after a restart). */

@@ -362,7 +362,10 @@ for (const backend of testBackends) {
       await expect(deposits.insert({ ...base, amount: 100, txId: 'tx-1' })).rejects.toThrow();
       expect(await deposits.findByTxId('tx-1')).toEqual(d1);
       expect(await deposits.findByTxId('tx-9')).toBeUndefined();
-      await deposits.setConfirmations(d1.id, 3);
+      expect(await deposits.setConfirmations(d1.id, 3)).toMatchObject({ id: d1.id, confirmations: 3 });
+      // Never lowered, never raised twice to the same count.
+      expect(await deposits.setConfirmations(d1.id, 2)).toBeUndefined();
+      expect(await deposits.setConfirmations(d1.id, 3)).toBeUndefined();
       expect(ids(await deposits.pending(10))).toEqual([d1.id, d2.id]);
       expect(await deposits.markCredited(d1.id, 50)).toMatchObject({
         status: 'CREDITED',
@@ -370,6 +373,8 @@ for (const backend of testBackends) {
         confirmations: 3,
       });
       expect(await deposits.markCredited(d1.id, 60)).toBeUndefined();
+      // A credited deposit's count stays where it was credited.
+      expect(await deposits.setConfirmations(d1.id, 9)).toBeUndefined();
       expect(ids(await deposits.pending(10))).toEqual([d2.id]);
       expect(ids(await deposits.page(a, { limit: 10 }))).toEqual([d2.id, d1.id]);
       expect(ids(await deposits.page(a, { asset: 'BTC', limit: 10 }))).toEqual([d1.id]);

@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { backends, startTestServer, type TestServer } from '../../../../test/support/server.ts';
 import { resolveConfig } from '../config.ts';
-import { serveOptionsFrom, type ServeFlags } from '../serve.ts';
+import { serveOptionsFrom } from '../serve.ts';
+import { defaultServeFlags, until } from '../../../../test/support/wait.ts';
 import { mulberry32 } from '@lockstep/engine';
 import { liquidityBotEmail, liquidityBotFunding, type LiquidityBot } from './liquidity-bot.ts';
 
 const symbols = ['BTCUSDT', 'ETHUSDT', 'ETHBTC'] as const;
-
-/** Polls `check` until it holds; fails naming `what` after a bounded number of attempts. */
-async function until(what: string, check: () => boolean | Promise<boolean>, attempts = 500): Promise<void> {
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 function botOf(server: TestServer): LiquidityBot {
   const bot = server.liquidityBot;
@@ -103,14 +95,7 @@ describe.each(backends)('liquidity bot (%s)', (backend) => {
 });
 
 describe('liquidity bot configuration', () => {
-  const flags: ServeFlags = {
-    port: '0',
-    host: '127.0.0.1',
-    data: '.',
-    idleDays: '30',
-    maxDays: '90',
-    logLevel: 'info',
-  };
+  const flags = defaultServeFlags;
 
   it('is on by default and off with --no-demo-bot', () => {
     expect(resolveConfig().demoBot).toBe(true);

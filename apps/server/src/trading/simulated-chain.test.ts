@@ -2,17 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { readAdminToken } from '@lockstep/server';
 import { loginDevice, registerAccount, startTestServer, steppedUp } from '../../../../test/support/server.ts';
 import { resolveConfig } from '../config.ts';
-import { serveOptionsFrom, type ServeFlags } from '../serve.ts';
+import { serveOptionsFrom } from '../serve.ts';
 import { fund } from '../../../../test/support/trading.ts';
-
-/** Polls `check` until it holds; fails naming `what` after a bounded number of attempts. */
-async function until(what: string, check: () => Promise<boolean>, attempts = 500): Promise<void> {
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
+import { defaultServeFlags, until } from '../../../../test/support/wait.ts';
 
 describe('simulated chain', () => {
   it('mines on its own timer when the server runs with a block time', async () => {
@@ -41,14 +33,7 @@ describe('simulated chain', () => {
   });
 
   it('mines every 5 s by default, and only on request with --block-seconds 0', () => {
-    const flags: ServeFlags = {
-      port: '0',
-      host: '127.0.0.1',
-      data: '.',
-      idleDays: '30',
-      maxDays: '90',
-      logLevel: 'info',
-    };
+    const flags = defaultServeFlags;
     expect(resolveConfig().chainBlockMs).toBe(5_000);
     expect(serveOptionsFrom(flags).chainBlockMs).toBe(5_000);
     expect(serveOptionsFrom({ ...flags, blockSeconds: '0' }).chainBlockMs).toBe(0);

@@ -1,13 +1,16 @@
 import { LockstepError, type ChainBlockView } from '@lockstep/protocol';
 import type { Store } from '@lockstep/store';
 import type { BotLogger } from './liquidity-bot.ts';
-import type { WalletService } from './wallet-service.ts';
+import { depositConfirmations, type WalletService } from './wallet-service.ts';
 
 /**
  * Blocks a withdrawal waits after it is broadcast before it counts as sent (COMPLETED): the chain
  * could still drop it until then.
  */
 export const withdrawalConfirmations = 2;
+
+/** Node's timers cannot wait longer (a longer delay fires after 1 ms). */
+const timerMsMax = 2 ** 31 - 1;
 
 /** Deposits and withdrawals one block moves on at most; the rest wait for the next block. */
 const blockRowsMax = 1_000;
@@ -41,6 +44,8 @@ export class SimulatedChain {
   private timer: NodeJS.Timeout | undefined;
   private mining: Promise<BlockReport> | undefined;
   private stopped = false;
+  /** Items whose last move failed, so each failure is logged once, not every block. */
+  private readonly failing = new Set<string>();
   /** Where blocks are reported; the server's logger once it exists. */
   log: ChainLogger = { info: () => undefined, warn: () => undefined };
 
@@ -48,16 +53,20 @@ export class SimulatedChain {
 
   /** Starts mining every `blockMs` (nothing when it is 0). */
   start(): void {
-    if (this.options.blockMs <= 0 || this.timer) return;
+    const { blockMs } = this.options;
+    if (!Number.isFinite(blockMs) || blockMs < 0 || blockMs > timerMsMax) {
+      throw new RangeError(`chainBlockMs must be 0..${timerMsMax}, got ${blockMs}`);
+    }
+    if (blockMs === 0 || this.timer) return;
     this.timer = setInterval(() => {
       void this.mine().catch((error: unknown) =>
         this.log.warn({ err: error }, 'simulated chain: a block failed; the next one retries'),
       );
-    }, this.options.blockMs);
+    }, blockMs);
     this.timer.unref();
   }
 
-  /** Stops mining and waits for a block under way. */
+  /** Stops mining; a block under way stops after the item it is on. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
@@ -82,9 +91,17 @@ export class SimulatedChain {
     };
     const { wallet, store } = this.options;
     for (const deposit of await store.repos.deposits.pending(blockRowsMax)) {
-      const after = await wallet.confirm(deposit.txId, deposit.confirmations + 1);
-      report.depositsConfirmed += 1;
-      if (after.status === 'CREDITED') report.depositsCredited += 1;
+      if (this.stopped) return report;
+      // Past the threshold a deposit gains nothing more: only its credit is retried.
+      const confirmations = Math.min(
+        deposit.confirmations + 1,
+        Math.max(deposit.confirmations, depositConfirmations),
+      );
+      const after = await this.attempt(`deposit ${deposit.id}`, () =>
+        wallet.confirm(deposit.txId, confirmations),
+      );
+      if (after && after.confirmations > deposit.confirmations) report.depositsConfirmed += 1;
+      if (after?.status === 'CREDITED') report.depositsCredited += 1;
     }
     const open = await store.repos.withdrawals.withStatus(['PENDING', 'PROCESSING'], blockRowsMax);
     const stillOpen = new Set(open.map((w) => w.id));
@@ -95,6 +112,7 @@ export class SimulatedChain {
       }
     }
     for (const withdrawal of open) {
+      if (this.stopped) return report;
       if (withdrawal.status === 'PENDING') {
         const since = this.pendingSince.get(withdrawal.id);
         if (since === undefined) this.pendingSince.set(withdrawal.id, height);
@@ -118,14 +136,37 @@ export class SimulatedChain {
     return report;
   }
 
-  /** One wallet step; false when the withdrawal had moved on already (cancelled, or an operator's step). */
-  private async step(id: number, step: 'process' | 'complete'): Promise<boolean> {
+  /**
+   * Runs one item's move; a failure is logged (once per item) and skipped, so one deposit the
+   * engine refuses cannot stop every other deposit and withdrawal behind it.
+   */
+  private async attempt<T>(item: string, move: () => Promise<T>): Promise<T | undefined> {
     try {
-      await this.options.wallet.processorStep(id, step);
-      return true;
+      const result = await move();
+      this.failing.delete(item);
+      return result;
     } catch (error) {
-      if (error instanceof LockstepError && error.code === 'INVALID_WITHDRAWAL_STATE') return false;
-      throw error;
+      if (!this.failing.has(item))
+        this.log.warn({ err: error, item }, 'simulated chain: a step failed; retried every block');
+      this.failing.add(item);
+      return undefined;
     }
+  }
+
+  /**
+   * One wallet step; false when the withdrawal had moved on already (cancelled, or an operator's
+   * step) or the step failed (logged by `attempt`).
+   */
+  private async step(id: number, step: 'process' | 'complete'): Promise<boolean> {
+    const done = await this.attempt(`withdrawal ${id}`, async () => {
+      try {
+        await this.options.wallet.processorStep(id, step);
+        return true;
+      } catch (error) {
+        if (error instanceof LockstepError && error.code === 'INVALID_WITHDRAWAL_STATE') return false;
+        throw error;
+      }
+    });
+    return done === true;
   }
 }

@@ -155,11 +155,15 @@ export class WalletService {
     if (!row) throw new LockstepError('NOT_FOUND', `txId: no deposit has this txId`, { field: 'txId' });
     let current = row;
     if (row.status === 'PENDING' && confirmations > row.confirmations) {
-      current = { ...row, confirmations };
-      await commitWithEvents(this.store, this.bus, this.now(), async (repos, emit) => {
-        await repos.deposits.setConfirmations(row.id, confirmations);
-        emit<DepositUpdatedEvent>(row.accountId, 'deposit.updated', { deposit: this.depositView(current) });
+      // The row decides: a credit or a higher count that got there first means no event here.
+      const raised = await commitWithEvents(this.store, this.bus, this.now(), async (repos, emit) => {
+        const updated = await repos.deposits.setConfirmations(row.id, confirmations);
+        if (updated) {
+          emit<DepositUpdatedEvent>(row.accountId, 'deposit.updated', { deposit: this.depositView(updated) });
+        }
+        return updated;
       });
+      current = raised ?? (await this.store.repos.deposits.findByTxId(txId)) ?? row;
     }
     return this.creditIfConfirmed(current);
   }
@@ -276,8 +280,13 @@ export class WalletService {
       step,
     });
     // The row decided the winner; an engine refusal here means a later step reached the engine
-    // first (complete may overtake process), which leaves the engine where the row already is.
-    if (outcome.result !== 'OK' && outcome.result !== 'INVALID_WITHDRAWAL_STATE') {
+    // first (complete may overtake process: the engine then no longer has the withdrawal open),
+    // which leaves the engine where the row already is.
+    if (
+      outcome.result !== 'OK' &&
+      outcome.result !== 'INVALID_WITHDRAWAL_STATE' &&
+      outcome.result !== 'UNKNOWN_WITHDRAWAL'
+    ) {
       throw engineRejection(outcome.code, 'id');
     }
     return this.withdrawalView(moved);
