@@ -17,6 +17,13 @@ import { HttpConnection } from './http-connection.ts';
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
 const clientsCount = Number(process.env.BENCH_CLIENTS ?? 64);
 const accountsCount = 16;
+/** Open orders one client keeps at most; an account holds at most 200 (Binance's limit). */
+const openPerClientMax = 21;
+if (Math.ceil(clientsCount / accountsCount) * openPerClientMax > 200) {
+  throw new Error(
+    `BENCH_CLIENTS=${clientsCount}: at most 128 clients, or the ${accountsCount} accounts exceed 200 open orders`,
+  );
+}
 const seed = Number(process.env.BENCH_SEED ?? 42);
 
 async function main(): Promise<void> {
@@ -36,7 +43,7 @@ async function main(): Promise<void> {
       const open: number[] = [];
       while (performance.now() < deadline) {
         const started = performance.now();
-        if (open.length > 20 || (open.length > 0 && rand() < 0.3)) {
+        if (open.length >= openPerClientMax || (open.length > 0 && rand() < 0.3)) {
           const { status, body } = await connection.request('DELETE', `/v1/orders/BTCUSDT/${open.shift()!}`);
           if (status === 200) cancels += 1;
           else if (status === 404 && codeOf(body) === 'UNKNOWN_ORDER') refused += 1;
