@@ -221,6 +221,37 @@ describe.each(backends)('wallet through the API (%s)', (backend) => {
     live.close();
   });
 
+  it('owes the engine a step it could not take after the row moved, and the next block pays it', async () => {
+    const alice = await steppedUp(await loginDevice(server, await registerAccount(server), 'desktop'));
+    await fund(server, alice, 'USDT', 1000 * 1e8);
+    const { withdrawal } = await alice.withdraw({ asset: 'USDT', amount: '100', address: 'ext-owed' });
+    const engineStatus = () =>
+      server.trading.host.reader.exportState().withdrawals.find((w) => w.id === Number(withdrawal.id))
+        ?.status;
+    // The engine refuses every withdrawal step for a while, as when its queue is full.
+    const submit = server.trading.submit.bind(server.trading);
+    let engineDown = true;
+    server.trading.submit = (command) =>
+      command.kind === 'withdrawalStep' && engineDown
+        ? Promise.reject(new Error('the engine queue is full; retry shortly'))
+        : submit(command);
+    // The row moved, so the answer says so; the engine still holds the withdrawal as pending.
+    expect((await alice.adminWithdrawalStep(admin, withdrawal.id, 'process')).withdrawal.status).toBe(
+      'PROCESSING',
+    );
+    expect(engineStatus()).toBe(0);
+    await alice.adminMineBlock(admin);
+    expect(engineStatus()).toBe(0);
+    engineDown = false;
+    await alice.adminMineBlock(admin);
+    expect(engineStatus()).toBe(1);
+    // Broadcast since the first of these blocks: two confirmations later it is sent.
+    expect((await alice.adminMineBlock(admin)).block.withdrawalsCompleted).toBe(1);
+    expect(engineStatus()).toBeUndefined();
+    expect(await balanceOf(alice, 'USDT')).toMatchObject({ free: '899.00000000', locked: '0.00000000' });
+    audited();
+  });
+
   it('lets exactly one of a racing cancel and process win', async () => {
     const alice = await steppedUp(await loginDevice(server, await registerAccount(server), 'desktop'));
     await fund(server, alice, 'BTC', 10 * 1e8);

@@ -90,6 +90,8 @@ export class SimulatedChain {
       withdrawalsCompleted: 0,
     };
     const { wallet, store } = this.options;
+    // Steps whose engine command failed after their rows moved go first, in order.
+    await this.attempt('owed engine steps', () => wallet.catchUpEngine());
     for (const deposit of await store.repos.deposits.pending(blockRowsMax)) {
       if (this.stopped) return report;
       // Past the threshold a deposit gains nothing more: only its credit is retried.

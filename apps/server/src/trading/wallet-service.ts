@@ -274,11 +274,55 @@ export class WalletService {
         { field: 'id' },
       );
     }
-    const outcome = await this.trading.submit({
-      kind: 'withdrawalStep',
-      withdrawalId: Number(row.engineRef),
-      step,
-    });
+    await this.engineStep(Number(row.engineRef), step);
+    return this.withdrawalView(moved);
+  }
+
+  /** Engine withdrawals a step is owed to (their rows moved, the engine command failed), steps in order. */
+  private readonly lagging = new Map<number, Array<ProcessorStep | 'cancel'>>();
+
+  /**
+   * Brings the engine to a row that has moved. If the engine cannot take the command now (its queue
+   * is full, a batch failed to commit), the step is owed: the row stays the truth and the funds
+   * stay locked until `catchUpEngine` applies it, in order behind any step owed before it.
+   */
+  private async engineStep(engineRef: number, step: ProcessorStep | 'cancel'): Promise<void> {
+    const owed = this.lagging.get(engineRef);
+    if (owed) {
+      owed.push(step);
+      await this.catchUpEngine();
+      return;
+    }
+    try {
+      await this.submitEngineStep(engineRef, step);
+    } catch (error) {
+      if (error instanceof LockstepError) throw error;
+      this.lagging.set(engineRef, [step]);
+    }
+  }
+
+  /**
+   * Applies the steps owed to the engine (the simulated chain calls this every block; a restart's
+   * `resume()` repairs the same from the rows). A step that fails again stays owed.
+   */
+  async catchUpEngine(): Promise<void> {
+    for (const [engineRef, owed] of this.lagging) {
+      while (owed.length > 0) {
+        try {
+          await this.submitEngineStep(engineRef, owed[0]!);
+        } catch (error) {
+          // A refusal is final (retrying changes nothing; a restart's resume() reconciles from the
+          // rows); anything else may pass next time.
+          if (!(error instanceof LockstepError)) break;
+        }
+        owed.shift();
+      }
+      if (owed.length === 0) this.lagging.delete(engineRef);
+    }
+  }
+
+  private async submitEngineStep(engineRef: number, step: ProcessorStep | 'cancel'): Promise<void> {
+    const outcome = await this.trading.submit({ kind: 'withdrawalStep', withdrawalId: engineRef, step });
     // The row decided the winner; an engine refusal here means a later step reached the engine
     // first (complete may overtake process: the engine then no longer has the withdrawal open),
     // which leaves the engine where the row already is.
@@ -289,7 +333,6 @@ export class WalletService {
     ) {
       throw engineRejection(outcome.code, 'id');
     }
-    return this.withdrawalView(moved);
   }
 
   private async creditIfConfirmed(row: DepositRecord): Promise<DepositView> {
