@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.ts';
 
 /** What repositories run on: the database itself, or an open transaction. */
@@ -38,4 +38,30 @@ export function lastPerKey<T>(rows: readonly T[], key: (row: T) => string | numb
   const byKey = new Map<string | number, T>();
   for (const row of rows) byKey.set(key(row), row);
   return byKey.size === rows.length ? [...rows] : [...byKey.values()];
+}
+
+/**
+ * Inserts one row, or when a row with the same `key` exists, overwrites every column of it but the
+ * key and `keep` (columns fixed when the row was first written, such as `created_at`).
+ */
+export async function upsertRow<T extends keyof Database>(
+  db: Executor,
+  table: T,
+  values: Insertable<Database[T]>,
+  columns: {
+    key: ReadonlyArray<keyof Database[T] & string>;
+    keep?: ReadonlyArray<keyof Database[T] & string>;
+  },
+): Promise<void> {
+  const fixed = new Set<string>([...columns.key, ...(columns.keep ?? [])]);
+  const changes = Object.fromEntries(Object.entries(values).filter(([column]) => !fixed.has(column)));
+  // Kysely types a conflict target and a SET per table; over a table chosen by a type parameter
+  // they are checked here instead, by the signature.
+  const loose = db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+  const name: string = table;
+  await loose
+    .insertInto(name)
+    .values(values)
+    .onConflict((oc) => oc.columns([...columns.key]).doUpdateSet(changes))
+    .execute();
 }

@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import type { Executor } from './kysely-executor.ts';
+import { upsertRow, type Executor } from './kysely-executor.ts';
 import type { NotificationsTable, PriceAlertsTable, WatchlistsTable } from './schema.ts';
 import type { NotificationRecord, PriceAlertRecord, WatchlistRecord } from './records.ts';
 import type {
@@ -43,17 +43,7 @@ export function kyselyKyc(db: Executor): KycRepository {
         level: record.level,
         updated_at: record.updatedAt,
       };
-      await db
-        .insertInto('account_kyc')
-        .values(values)
-        .onConflict((oc) =>
-          oc.column('account_id').doUpdateSet({
-            status: values.status,
-            level: values.level,
-            updated_at: values.updated_at,
-          }),
-        )
-        .execute();
+      await upsertRow(db, 'account_kyc', values, { key: ['account_id'] });
     },
   };
 }
@@ -86,17 +76,7 @@ export function kyselyPreferences(db: Executor): PreferencesRepository {
         notification_categories: JSON.stringify(record.notificationCategories),
         updated_at: record.updatedAt,
       };
-      await db
-        .insertInto('account_preferences')
-        .values(values)
-        .onConflict((oc) =>
-          oc.column('account_id').doUpdateSet({
-            cloud_sync: values.cloud_sync,
-            notification_categories: values.notification_categories,
-            updated_at: values.updated_at,
-          }),
-        )
-        .execute();
+      await upsertRow(db, 'account_preferences', values, { key: ['account_id'] });
     },
     async devices(accountId) {
       const rows = await db
@@ -120,16 +100,7 @@ export function kyselyPreferences(db: Executor): PreferencesRepository {
         notifications_enabled: record.notificationsEnabled ? 1 : 0,
         updated_at: record.updatedAt,
       };
-      await db
-        .insertInto('device_preferences')
-        .values(values)
-        .onConflict((oc) =>
-          oc.columns(['account_id', 'device_id']).doUpdateSet({
-            notifications_enabled: values.notifications_enabled,
-            updated_at: values.updated_at,
-          }),
-        )
-        .execute();
+      await upsertRow(db, 'device_preferences', values, { key: ['account_id', 'device_id'] });
     },
   };
 }
@@ -182,16 +153,7 @@ export function kyselyWatchlists(db: Executor): WatchlistRepository {
         created_at: record.createdAt,
         updated_at: record.updatedAt,
       };
-      await db
-        .insertInto('watchlists')
-        .values(values)
-        .onConflict((oc) =>
-          oc.columns(['account_id', 'name']).doUpdateSet({
-            symbols: values.symbols,
-            updated_at: values.updated_at,
-          }),
-        )
-        .execute();
+      await upsertRow(db, 'watchlists', values, { key: ['account_id', 'name'], keep: ['created_at'] });
     },
     async delete(accountId, name) {
       const result = await db
