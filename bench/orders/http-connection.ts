@@ -16,7 +16,7 @@ export interface BenchResponse {
  * with Content-Length are expected (Fastify sends them so), anything else fails the run.
  */
 export class HttpConnection {
-  private buffer: Buffer = Buffer.alloc(0);
+  private readonly reader = new ResponseReader();
   private pending: { resolve(r: BenchResponse): void; reject(e: Error): void } | null = null;
 
   private constructor(
@@ -62,17 +62,15 @@ export class HttpConnection {
   }
 
   private onData(chunk: Buffer): void {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
     let parsed: ParsedResponse | undefined;
     try {
-      parsed = takeJsonResponse(this.buffer);
+      parsed = this.reader.push(chunk);
     } catch (error) {
       this.pending?.reject(error as Error);
       this.pending = null;
       return;
     }
     if (!parsed) return;
-    this.buffer = parsed.rest;
     const p = this.pending;
     this.pending = null;
     p?.resolve({ status: parsed.status, body: parsed.body });
@@ -86,12 +84,25 @@ export interface ParsedResponse {
   rest: Buffer;
 }
 
+/** The bytes a keep-alive connection has read, turned into its responses one at a time. */
+export class ResponseReader {
+  private buffer: Buffer = Buffer.alloc(0);
+
+  /** Adds bytes read; returns the response they complete, if any (throws on a malformed one). */
+  push(chunk: Buffer): ParsedResponse | undefined {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    const parsed = takeJsonResponse(this.buffer);
+    if (parsed) this.buffer = parsed.rest;
+    return parsed;
+  }
+}
+
 /**
  * The first complete HTTP response in `buffer`, parsed as JSON, or undefined while it is still
  * arriving. Only responses with Content-Length are expected (Fastify sends them so); one without
  * throws, failing the run.
  */
-export function takeJsonResponse(buffer: Buffer): ParsedResponse | undefined {
+function takeJsonResponse(buffer: Buffer): ParsedResponse | undefined {
   const headEnd = buffer.indexOf('\r\n\r\n');
   if (headEnd < 0) return undefined;
   const head = buffer.toString('latin1', 0, headEnd);

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { takeJsonResponse, type ParsedResponse } from '../orders/http-connection.ts';
+import { ResponseReader, type ParsedResponse } from '../orders/http-connection.ts';
 
 /** A response as the bench needs it: status, parsed JSON body, and when it was complete. */
 export interface PoolResponse {
@@ -114,7 +114,7 @@ export class HttpPool {
 }
 
 class PoolConnection {
-  private buffer: Buffer = Buffer.alloc(0);
+  private readonly reader = new ResponseReader();
   private job: Job | null = null;
 
   constructor(
@@ -141,10 +141,9 @@ class PoolConnection {
   }
 
   private onData(chunk: Buffer): void {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
     let parsed: ParsedResponse | undefined;
     try {
-      parsed = takeJsonResponse(this.buffer);
+      parsed = this.reader.push(chunk);
     } catch (error) {
       this.job?.reject(error as Error);
       this.job = null;
@@ -152,7 +151,6 @@ class PoolConnection {
     }
     if (!parsed) return;
     const at = performance.now();
-    this.buffer = parsed.rest;
     const job = this.job;
     this.job = null;
     this.released(this);
