@@ -1,32 +1,15 @@
 import { readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LoginHistoryPage, LoginResponse, MeResponse, RevokeResult, SessionList } from '@lockstep/sdk';
-import {
-  startTestServer,
-  strongPassword,
-  uniqueEmail,
-  type TestServer,
-} from '../../../test/support/server.ts';
+import { strongPassword, uniqueEmail, type TestServer } from '../../../test/support/server.ts';
 import { loadProfile, type Profile } from './profiles.ts';
-import { CliHarness, FakeTerminal } from './test-harness.ts';
+import { FakeTerminal, useCliServer, type CliHarness } from './test-harness.ts';
 
 let server: TestServer;
 let cli: CliHarness;
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server.dispose();
-});
-beforeEach(() => {
-  cli = new CliHarness(server.url);
-});
-afterEach(() => {
-  cli.dispose();
-});
+useCliServer((current) => ({ server, cli } = current));
 
 const password = `${strongPassword}\n`;
 

@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { startTestServer, type TestServer } from '../../../test/support/server.ts';
 import type { InputStream, OutputStream } from './io.ts';
 import { run } from './run.ts';
 
@@ -125,4 +127,26 @@ export class FakeTerminal extends PassThrough implements InputStream {
       if (line !== undefined) setImmediate(() => this.write(line));
     });
   }
+}
+
+/**
+ * Registers the usual lifecycle of a CLI suite: one server for the suite and a fresh harness (its
+ * own profile folder) for each test; `use` receives both whenever they change.
+ */
+export function useCliServer(use: (current: { server: TestServer; cli: CliHarness }) => void): void {
+  let server: TestServer;
+  let cli: CliHarness;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    await server.dispose();
+  });
+  beforeEach(() => {
+    cli = new CliHarness(server.url);
+    use({ server, cli });
+  });
+  afterEach(() => {
+    cli.dispose();
+  });
 }

@@ -1,29 +1,17 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readAdminToken } from '@lockstep/server';
 import {
   loginDevice,
   registerAccount,
-  startTestServer,
   strongPassword,
   type TestServer,
 } from '../../../test/support/server.ts';
-import { CliHarness } from './test-harness.ts';
+import { useCliServer, type CliHarness } from './test-harness.ts';
 
 describe('lockstep watch', () => {
   let server: TestServer;
   let cli: CliHarness;
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  afterAll(async () => {
-    await server.dispose();
-  });
-  beforeEach(() => {
-    cli = new CliHarness(server.url);
-  });
-  afterEach(() => {
-    cli.dispose();
-  });
+  useCliServer((current) => ({ server, cli } = current));
 
   it('prints balances, orders and notifications as another device changes them, until signed out', async () => {
     const account = await registerAccount(server);
