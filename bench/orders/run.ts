@@ -6,6 +6,7 @@ import { readAdminToken } from '@lockstep/server';
 import { mulberry32 as seededRandom } from '@lockstep/engine';
 import { startBenchServer } from '../sync/server-process.ts';
 import { HttpConnection } from './http-connection.ts';
+import { randomOrderBody } from './order-body.ts';
 
 /**
  * `npm run bench:orders`: the real server as a separate process, on durable SQLite (WAL,
@@ -49,16 +50,7 @@ async function main(): Promise<void> {
           else if (status === 404 && codeOf(body) === 'UNKNOWN_ORDER') refused += 1;
           else throw new Error(`cancel answered ${status} ${JSON.stringify(body)}`);
         } else {
-          const side = rand() < 0.5 ? 'BUY' : 'SELL';
-          const offset = Math.floor(rand() * 400) - (side === 'BUY' ? 390 : 10);
-          const { status, body } = await connection.request('POST', '/v1/orders', {
-            symbol: 'BTCUSDT',
-            side,
-            type: 'LIMIT',
-            timeInForce: 'GTC',
-            quantity: '0.001',
-            price: (50_000 + offset).toFixed(2),
-          });
+          const { status, body } = await connection.request('POST', '/v1/orders', randomOrderBody(rand));
           if (status !== 200) throw new Error(`order answered ${status} ${JSON.stringify(body)}`);
           const { order } = body as { order: { orderId: number; status: string } };
           orders += 1;

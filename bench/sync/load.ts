@@ -1,4 +1,5 @@
 import type { HttpPool } from './http-pool.ts';
+import { randomOrderBody } from '../orders/order-body.ts';
 
 /** An account as the load generator drives it: its sessions' tokens and its resting orders. */
 export interface TradingAccount {
@@ -102,20 +103,11 @@ export class OrderLoad {
 
   private place(index: number, slot: number): void {
     const account = this.accounts[index]!;
-    const side = this.random() < 0.5 ? 'BUY' : 'SELL';
-    const offset = Math.floor(this.random() * 400) - (side === 'BUY' ? 390 : 10);
     this.send(
       'POST',
       '/v1/orders',
       account.tokens[slot]!,
-      {
-        symbol: 'BTCUSDT',
-        side,
-        type: 'LIMIT',
-        timeInForce: 'GTC',
-        quantity: '0.001',
-        price: (50_000 + offset).toFixed(2),
-      },
+      randomOrderBody(this.random),
       (status, body, sentAt, at) => {
         if (status !== 200) return this.fail(`order answered ${status} ${JSON.stringify(body)}`);
         const { order } = body as { order: { orderId: number; status: string } };
