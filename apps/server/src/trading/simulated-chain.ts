@@ -100,7 +100,7 @@ export class SimulatedChain {
         Math.max(deposit.confirmations, depositConfirmations),
       );
       const after = await this.attempt(`deposit ${deposit.id}`, () =>
-        wallet.confirm(deposit.txId, confirmations),
+        wallet.confirmRow(deposit, confirmations),
       );
       if (after && after.confirmations > deposit.confirmations) report.depositsConfirmed += 1;
       if (after?.status === 'CREDITED') report.depositsCredited += 1;

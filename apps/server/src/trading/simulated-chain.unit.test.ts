@@ -48,7 +48,8 @@ function harness() {
       await Promise.resolve();
       calls.push('catch up');
     },
-    async confirm(txId: string, confirmations: number) {
+    async confirmRow(read: DepositRecord, confirmations: number) {
+      const txId = read.txId;
       await Promise.resolve();
       calls.push(`confirm ${txId} ${confirmations}`);
       if (refuse.has(txId)) throw new Error(`engine refuses ${txId}`);

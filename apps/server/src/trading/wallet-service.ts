@@ -153,6 +153,11 @@ export class WalletService {
   async confirm(txId: string, confirmations: number): Promise<DepositView> {
     const row = await this.store.repos.deposits.findByTxId(txId);
     if (!row) throw new LockstepError('NOT_FOUND', `txId: no deposit has this txId`, { field: 'txId' });
+    return this.confirmRow(row, confirmations);
+  }
+
+  /** `confirm` for a deposit row the caller has just read (the simulated chain's pending list). */
+  async confirmRow(row: DepositRecord, confirmations: number): Promise<DepositView> {
     let current = row;
     if (row.status === 'PENDING' && confirmations > row.confirmations) {
       // The row decides: a credit or a higher count that got there first means no event here.
@@ -163,7 +168,7 @@ export class WalletService {
         }
         return updated;
       });
-      current = raised ?? (await this.store.repos.deposits.findByTxId(txId)) ?? row;
+      current = raised ?? (await this.store.repos.deposits.findByTxId(row.txId)) ?? row;
     }
     return this.creditIfConfirmed(current);
   }
