@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Transaction } from 'kysely';
+import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.ts';
 
 /** What repositories run on: the database itself, or an open transaction. */
@@ -24,8 +24,12 @@ export function chunksOf<T>(rows: readonly T[], columns: number): T[][] {
   return chunks;
 }
 
-/** Statuses of orders still working; the partial unique index on client order ids covers these. */
-export const openOrderStatuses = ['NEW', 'PARTIALLY_FILLED'] as const;
+/**
+ * "The order is open" (NEW or PARTIALLY_FILLED), written exactly as the partial index `orders_open_client_id` is defined
+ * (migration 0002). A planner uses a partial index only for a query whose condition implies the
+ * index's, which it can prove from these literals but not from bound parameters.
+ */
+export const orderIsOpen = sql<boolean>`status in ('NEW', 'PARTIALLY_FILLED')`;
 
 /**
  * The last row per key. A batch often holds several states of one row (an order filled twice, a

@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import { chunksOf, lastPerKey, openOrderStatuses, type Executor } from './kysely-executor.ts';
+import { chunksOf, lastPerKey, orderIsOpen, type Executor } from './kysely-executor.ts';
 import type { OrdersTable } from './schema.ts';
 import type { OrderRecord, OrderSideName, OrderStatusName } from './records.ts';
 import type { OrderRepository } from './repositories.ts';
@@ -93,18 +93,14 @@ export function kyselyOrders(db: Executor): OrderRepository {
         .selectAll()
         .where('account_id', '=', accountId)
         .where('client_order_id', '=', clientOrderId)
-        .orderBy(sql`case when status in ('NEW', 'PARTIALLY_FILLED') then 0 else 1 end`)
+        .orderBy(sql`case when ${orderIsOpen} then 0 else 1 end`)
         .orderBy('id', 'desc')
         .limit(1)
         .executeTakeFirst();
       return row && toOrder(row);
     },
     async open(accountId, symbol) {
-      let q = db
-        .selectFrom('orders')
-        .selectAll()
-        .where('account_id', '=', accountId)
-        .where('status', 'in', openOrderStatuses);
+      let q = db.selectFrom('orders').selectAll().where('account_id', '=', accountId).where(orderIsOpen);
       if (symbol !== undefined) q = q.where('symbol', '=', symbol);
       const rows = await q.orderBy('id', 'asc').execute();
       return rows.map(toOrder);

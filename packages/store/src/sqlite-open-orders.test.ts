@@ -1,0 +1,101 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openSqliteStore } from './sqlite.ts';
+import type { OrderRecord } from './records.ts';
+
+function order(id: number, accountId: number, status: string): OrderRecord {
+  return {
+    id,
+    accountId,
+    symbol: 'BTCUSDT',
+    clientOrderId: null,
+    side: 'BUY',
+    type: 'LIMIT',
+    timeInForce: 'GTC',
+    price: 5_000_000,
+    stopPrice: null,
+    quantity: 1000,
+    quoteOrderQty: null,
+    executedQty: status === 'PARTIALLY_FILLED' ? 500 : 0,
+    cumulativeQuote: 0,
+    status,
+    stpMode: 'NONE',
+    createdAt: id,
+    updatedAt: id,
+  } as OrderRecord;
+}
+
+function orderIndexes(file: string): string[] {
+  const db = new BetterSqlite3(file, { readonly: true });
+  try {
+    return db
+      .prepare(
+        "select name from sqlite_schema where type = 'index' and tbl_name = 'orders' and sql is not null",
+      )
+      .pluck()
+      .all()
+      .map(String)
+      .sort();
+  } finally {
+    db.close();
+  }
+}
+
+// The embedded store only: which B-trees a batch writes is SQLite's page-level concern.
+describe('open orders on the embedded store', () => {
+  let dir: string;
+  let file: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lockstep-open-orders-'));
+    file = join(dir, 'lockstep.db');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps no (account, status) index, and reads open orders through the partial index', async () => {
+    const store = await openSqliteStore(file);
+    await store.repos.orders.upsertMany([
+      order(1, 7, 'NEW'),
+      order(2, 7, 'FILLED'),
+      order(3, 7, 'PARTIALLY_FILLED'),
+      order(4, 7, 'CANCELED'),
+      order(5, 8, 'NEW'),
+    ]);
+    expect((await store.repos.orders.open(7)).map((o) => o.id)).toEqual([1, 3]);
+    await store.close();
+
+    expect(orderIndexes(file)).toEqual(['orders_account_symbol', 'orders_open_client_id']);
+    const db = new BetterSqlite3(file, { readonly: true });
+    try {
+      // The repository's open-orders query, as Kysely writes it for SQLite.
+      const plan = db
+        .prepare(
+          `explain query plan select * from "orders" where "account_id" = ? and status in ('NEW', 'PARTIALLY_FILLED') order by "id" asc`,
+        )
+        .all(7) as Array<{ detail: string }>;
+      expect(plan.map((p) => p.detail).join('\n')).toContain('USING INDEX orders_open_client_id');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('drops the old index from a data folder made before, and keeps every order', async () => {
+    const store = await openSqliteStore(file);
+    await store.repos.orders.upsertMany([order(1, 7, 'NEW'), order(2, 7, 'CANCELED')]);
+    await store.close();
+    // Put the folder back as the previous release left it: the index there, the migration not run.
+    const db = new BetterSqlite3(file);
+    db.exec('create index "orders_account_status" on "orders" ("account_id", "status")');
+    db.prepare('delete from schema_migrations where name = ?').run('0006-open-orders-index');
+    db.close();
+    expect(orderIndexes(file)).toContain('orders_account_status');
+
+    const reopened = await openSqliteStore(file);
+    expect((await reopened.repos.orders.open(7)).map((o) => o.id)).toEqual([1]);
+    expect((await reopened.repos.orders.page(7, { limit: 10 })).map((o) => o.id)).toEqual([2, 1]);
+    await reopened.close();
+    expect(orderIndexes(file)).toEqual(['orders_account_symbol', 'orders_open_client_id']);
+  });
+});
