@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import { chunksOf, lastPerKey, type Executor } from './kysely-executor.ts';
+import { BulkInsert, lastPerKey, type Dialect, type Executor } from './kysely-executor.ts';
 import type { BalancesTable } from './schema.ts';
 import type { BalanceRecord } from './records.ts';
 import type { BalanceRepository } from './repositories.ts';
@@ -14,33 +14,28 @@ function toBalance(row: Selectable<BalancesTable>): BalanceRecord {
   };
 }
 
+const balanceUpsert = new BulkInsert('balances', ['account_id', 'asset', 'free', 'locked', 'updated_at'], {
+  key: ['account_id', 'asset'],
+  update: ['free', 'locked', 'updated_at'],
+});
+
 /** Balances over one executor. */
-export function kyselyBalances(db: Executor): BalanceRepository {
+export function kyselyBalances(db: Executor, dialect: Dialect): BalanceRepository {
   return {
     async upsertMany(rows) {
       // Engine BALANCE events carry absolute values, so replaying a batch writes the same rows.
       const latest = lastPerKey(rows, (b) => `${b.accountId}\u0000${b.asset}`);
-      for (const chunk of chunksOf(latest, 5)) {
-        await db
-          .insertInto('balances')
-          .values(
-            chunk.map((b) => ({
-              account_id: b.accountId,
-              asset: b.asset,
-              free: b.free,
-              locked: b.locked,
-              updated_at: b.updatedAt,
-            })),
-          )
-          .onConflict((oc) =>
-            oc.columns(['account_id', 'asset']).doUpdateSet((eb) => ({
-              free: eb.ref('excluded.free'),
-              locked: eb.ref('excluded.locked'),
-              updated_at: eb.ref('excluded.updated_at'),
-            })),
-          )
-          .execute();
-      }
+      await balanceUpsert.run(
+        db,
+        dialect,
+        latest.map((b) => ({
+          account_id: b.accountId,
+          asset: b.asset,
+          free: b.free,
+          locked: b.locked,
+          updated_at: b.updatedAt,
+        })),
+      );
     },
     async list(accountId) {
       const rows = await db

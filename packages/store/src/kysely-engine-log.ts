@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import { chunksOf, type Executor } from './kysely-executor.ts';
+import { BulkInsert, type Dialect, type Executor } from './kysely-executor.ts';
 import type { EngineJournalTable } from './schema.ts';
 import type { JournalEntry } from './records.ts';
 import type { JournalRepository, SnapshotRepository } from './repositories.ts';
@@ -13,23 +13,22 @@ function toEntry(row: Selectable<EngineJournalTable>): JournalEntry {
   };
 }
 
+const journalInsert = new BulkInsert('engine_journal', ['seq', 'batch', 'command', 'created_at']);
+
 /** The engine's command journal over one executor. */
-export function kyselyJournal(db: Executor): JournalRepository {
+export function kyselyJournal(db: Executor, dialect: Dialect): JournalRepository {
   return {
     async append(entries) {
-      for (const chunk of chunksOf(entries, 4)) {
-        await db
-          .insertInto('engine_journal')
-          .values(
-            chunk.map((e) => ({
-              seq: e.seq,
-              batch: e.batch,
-              command: JSON.stringify(e.command),
-              created_at: e.createdAt,
-            })),
-          )
-          .execute();
-      }
+      await journalInsert.run(
+        db,
+        dialect,
+        entries.map((e) => ({
+          seq: e.seq,
+          batch: e.batch,
+          command: JSON.stringify(e.command),
+          created_at: e.createdAt,
+        })),
+      );
     },
     async after(afterSeq, limit) {
       const rows = await db

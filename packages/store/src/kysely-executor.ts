@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Insertable, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.ts';
 
 /** What repositories run on: the database itself, or an open transaction. */
@@ -68,4 +68,68 @@ export async function upsertRow<T extends keyof Database>(
     .values(values)
     .onConflict((oc) => oc.columns([...columns.key]).doUpdateSet(changes))
     .execute();
+}
+
+/**
+ * A multi-row INSERT (optionally an upsert) for the statements every trading batch writes. Kysely's
+ * builder parses and compiles every value of every row on each call, about a third of the cost of
+ * writing an event row (8-10 µs against 6-7 µs through compiled SQL, in a loop of 150-row
+ * inserts); here the SQL text is written once per row count and dialect and the values go straight
+ * to the driver, still as bound parameters.
+ */
+export class BulkInsert<T extends keyof Database> {
+  private readonly texts = new Map<string, string>();
+  private readonly head: string;
+  private readonly tail: string;
+
+  constructor(
+    readonly table: T,
+    private readonly columns: ReadonlyArray<keyof Database[T] & string>,
+    conflict?: {
+      key: ReadonlyArray<keyof Database[T] & string>;
+      /** Columns an existing row takes from the new one; the others keep their stored values. */
+      update: ReadonlyArray<keyof Database[T] & string>;
+    },
+  ) {
+    this.head = `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values `;
+    this.tail = conflict
+      ? ` on conflict (${conflict.key.map(quote).join(', ')}) do update set ` +
+        conflict.update.map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')
+      : '';
+  }
+
+  async run(db: Executor, dialect: Dialect, rows: ReadonlyArray<Insertable<Database[T]>>): Promise<void> {
+    const width = this.columns.length;
+    for (const chunk of chunksOf(rows, width)) {
+      const parameters: unknown[] = new Array(chunk.length * width);
+      let i = 0;
+      for (const row of chunk) {
+        const values = row as Record<string, unknown>;
+        // Kysely leaves out a column whose value is undefined; a row here must name every column.
+        for (const column of this.columns) parameters[i++] = values[column] ?? null;
+      }
+      await db.executeQuery(CompiledQuery.raw(this.text(dialect, chunk.length), parameters));
+    }
+  }
+
+  private text(dialect: Dialect, rows: number): string {
+    const key = `${dialect}:${rows}`;
+    let text = this.texts.get(key);
+    if (text === undefined) {
+      const width = this.columns.length;
+      const tuples: string[] = [];
+      for (let r = 0; r < rows; r++) {
+        const marks: string[] = [];
+        for (let c = 1; c <= width; c++) marks.push(dialect === 'postgres' ? `$${r * width + c}` : '?');
+        tuples.push(`(${marks.join(', ')})`);
+      }
+      text = this.head + tuples.join(', ') + this.tail;
+      this.texts.set(key, text);
+    }
+    return text;
+  }
+}
+
+function quote(identifier: string): string {
+  return `"${identifier}"`;
 }

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import { chunksOf, lastPerKey, type Executor } from './kysely-executor.ts';
+import { BulkInsert, chunksOf, lastPerKey, type Dialect, type Executor } from './kysely-executor.ts';
 import type { CandlesTable, TradesTable } from './schema.ts';
 import type { CandleRecord, OrderSideName, TradeRecord } from './records.ts';
 import type { CandleRepository, TradeRepository } from './repositories.ts';
@@ -39,34 +39,49 @@ function toCandle(row: Selectable<CandlesTable>): CandleRecord {
   };
 }
 
+const tradeInsert = new BulkInsert('trades', [
+  'symbol',
+  'id',
+  'price',
+  'quantity',
+  'quote_qty',
+  'buyer_order_id',
+  'seller_order_id',
+  'buyer_account_id',
+  'seller_account_id',
+  'maker_side',
+  'buyer_fee',
+  'seller_fee',
+  'buyer_fee_asset',
+  'seller_fee_asset',
+  'created_at',
+]);
+
 /** Trades over one executor. */
-export function kyselyTrades(db: Executor): TradeRepository {
+export function kyselyTrades(db: Executor, dialect: Dialect): TradeRepository {
   return {
     async insertMany(rows) {
-      for (const chunk of chunksOf(rows, 15)) {
-        await db
-          .insertInto('trades')
-          .values(
-            chunk.map((t) => ({
-              symbol: t.symbol,
-              id: t.id,
-              price: t.price,
-              quantity: t.quantity,
-              quote_qty: t.quoteQty,
-              buyer_order_id: t.buyerOrderId,
-              seller_order_id: t.sellerOrderId,
-              buyer_account_id: t.buyerAccountId,
-              seller_account_id: t.sellerAccountId,
-              maker_side: t.makerSide,
-              buyer_fee: t.buyerFee,
-              seller_fee: t.sellerFee,
-              buyer_fee_asset: t.buyerFeeAsset,
-              seller_fee_asset: t.sellerFeeAsset,
-              created_at: t.createdAt,
-            })),
-          )
-          .execute();
-      }
+      await tradeInsert.run(
+        db,
+        dialect,
+        rows.map((t) => ({
+          symbol: t.symbol,
+          id: t.id,
+          price: t.price,
+          quantity: t.quantity,
+          quote_qty: t.quoteQty,
+          buyer_order_id: t.buyerOrderId,
+          seller_order_id: t.sellerOrderId,
+          buyer_account_id: t.buyerAccountId,
+          seller_account_id: t.sellerAccountId,
+          maker_side: t.makerSide,
+          buyer_fee: t.buyerFee,
+          seller_fee: t.sellerFee,
+          buyer_fee_asset: t.buyerFeeAsset,
+          seller_fee_asset: t.sellerFeeAsset,
+          created_at: t.createdAt,
+        })),
+      );
     },
     async page(accountId, query) {
       // Trade ids count per symbol: a position by id means nothing across symbols.

@@ -1,10 +1,8 @@
 import { sql, type Selectable } from 'kysely';
-import { chunksOf, lastPerKey, orderIsOpen, type Executor } from './kysely-executor.ts';
+import { BulkInsert, lastPerKey, orderIsOpen, type Dialect, type Executor } from './kysely-executor.ts';
 import type { OrdersTable } from './schema.ts';
 import type { OrderRecord, OrderSideName, OrderStatusName } from './records.ts';
 import type { OrderRepository } from './repositories.ts';
-
-const orderColumns = 17;
 
 function toOrder(row: Selectable<OrdersTable>): OrderRecord {
   const optional = (v: number | null) => (v === null ? null : Number(v));
@@ -51,32 +49,41 @@ function toRow(o: OrderRecord): OrdersTable {
   };
 }
 
+/**
+ * Only what an order's life changes follows the engine's latest ORDER event (a market order by
+ * quote amount learns its quantity only when it fills). The rest is fixed at placement, and
+ * leaving it out of the SET spares SQLite rewriting the index on (account, symbol) for every fill
+ * and cancel.
+ */
+const orderUpsert = new BulkInsert(
+  'orders',
+  [
+    'id',
+    'account_id',
+    'symbol',
+    'client_order_id',
+    'side',
+    'type',
+    'time_in_force',
+    'price',
+    'stop_price',
+    'quantity',
+    'quote_order_qty',
+    'executed_qty',
+    'cumulative_quote',
+    'status',
+    'stp_mode',
+    'created_at',
+    'updated_at',
+  ],
+  { key: ['id'], update: ['quantity', 'executed_qty', 'cumulative_quote', 'status', 'updated_at'] },
+);
+
 /** Orders over one executor. */
-export function kyselyOrders(db: Executor): OrderRepository {
+export function kyselyOrders(db: Executor, dialect: Dialect): OrderRepository {
   return {
     async upsertMany(rows) {
-      for (const chunk of chunksOf(
-        lastPerKey(rows, (o) => o.id),
-        orderColumns,
-      )) {
-        await db
-          .insertInto('orders')
-          .values(chunk.map(toRow))
-          .onConflict((oc) =>
-            // Only what an order's life changes follows the engine's latest ORDER event (a market
-            // order by quote amount learns its quantity only when it fills). The rest is fixed at
-            // placement, and leaving it out of the SET spares SQLite rewriting the index on
-            // (account, symbol) for every fill and cancel.
-            oc.column('id').doUpdateSet((eb) => ({
-              quantity: eb.ref('excluded.quantity'),
-              executed_qty: eb.ref('excluded.executed_qty'),
-              cumulative_quote: eb.ref('excluded.cumulative_quote'),
-              status: eb.ref('excluded.status'),
-              updated_at: eb.ref('excluded.updated_at'),
-            })),
-          )
-          .execute();
-      }
+      await orderUpsert.run(db, dialect, lastPerKey(rows, (o) => o.id).map(toRow));
     },
     async get(accountId, id) {
       const row = await db
