@@ -4,29 +4,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from './sqlite.ts';
-import type { OrderRecord } from './records.ts';
-
-function order(id: number, accountId: number, status: string): OrderRecord {
-  return {
-    id,
-    accountId,
-    symbol: 'BTCUSDT',
-    clientOrderId: null,
-    side: 'BUY',
-    type: 'LIMIT',
-    timeInForce: 'GTC',
-    price: 5_000_000,
-    stopPrice: null,
-    quantity: 1000,
-    quoteOrderQty: null,
-    executedQty: status === 'PARTIALLY_FILLED' ? 500 : 0,
-    cumulativeQuote: 0,
-    status,
-    stpMode: 'NONE',
-    createdAt: id,
-    updatedAt: id,
-  } as OrderRecord;
-}
+import { order } from './test-backends.ts';
 
 function orderIndexes(file: string): string[] {
   const db = new BetterSqlite3(file, { readonly: true });
@@ -57,11 +35,11 @@ describe('open orders on the embedded store', () => {
   it('keeps no (account, status) index, and reads open orders through the partial index', async () => {
     const store = await openSqliteStore(file);
     await store.repos.orders.upsertMany([
-      order(1, 7, 'NEW'),
-      order(2, 7, 'FILLED'),
-      order(3, 7, 'PARTIALLY_FILLED'),
-      order(4, 7, 'CANCELED'),
-      order(5, 8, 'NEW'),
+      order(1, 7, { status: 'NEW' }),
+      order(2, 7, { status: 'FILLED' }),
+      order(3, 7, { status: 'PARTIALLY_FILLED' }),
+      order(4, 7, { status: 'CANCELED' }),
+      order(5, 8, { status: 'NEW' }),
     ]);
     expect((await store.repos.orders.open(7)).map((o) => o.id)).toEqual([1, 3]);
     await store.close();
@@ -83,7 +61,10 @@ describe('open orders on the embedded store', () => {
 
   it('drops the old index from a data folder made before, and keeps every order', async () => {
     const store = await openSqliteStore(file);
-    await store.repos.orders.upsertMany([order(1, 7, 'NEW'), order(2, 7, 'CANCELED')]);
+    await store.repos.orders.upsertMany([
+      order(1, 7, { status: 'NEW' }),
+      order(2, 7, { status: 'CANCELED' }),
+    ]);
     await store.close();
     // Put the folder back as the previous release left it: the index there, the migration not run.
     const db = new BetterSqlite3(file);

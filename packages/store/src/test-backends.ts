@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { openPostgresStore, openSqliteStore, type Store } from './index.ts';
+import { openPostgresStore, openSqliteStore, type OrderRecord, type Store } from './index.ts';
 
 const postgresUrl = process.env.LOCKSTEP_TEST_POSTGRES_URL;
 
@@ -52,3 +52,27 @@ export const testBackends: readonly TestBackend[] = [
     },
   },
 ];
+
+/** An open BTCUSDT limit order of `accountId`, with `fields` overriding any column. */
+export function order(id: number, accountId: number, fields: Partial<OrderRecord> = {}): OrderRecord {
+  return {
+    id,
+    accountId,
+    symbol: 'BTCUSDT',
+    clientOrderId: null,
+    side: 'BUY',
+    type: 'LIMIT',
+    timeInForce: 'GTC',
+    price: 5_000_000,
+    stopPrice: null,
+    quantity: 1000,
+    quoteOrderQty: null,
+    executedQty: 0,
+    cumulativeQuote: 0,
+    status: 'NEW',
+    stpMode: 'NONE',
+    createdAt: id * 10,
+    updatedAt: id * 10,
+    ...fields,
+  };
+}

@@ -1,30 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { JournalEntry, OrderRecord, Store, TradeRecord, WithdrawalStatus } from './index.ts';
-import { testBackends } from './test-backends.ts';
-
-function order(id: number, accountId: number, fields: Partial<OrderRecord> = {}): OrderRecord {
-  return {
-    id,
-    accountId,
-    symbol: 'BTCUSDT',
-    clientOrderId: null,
-    side: 'BUY',
-    type: 'LIMIT',
-    timeInForce: 'GTC',
-    price: 5_000_000,
-    stopPrice: null,
-    quantity: 1000,
-    quoteOrderQty: null,
-    executedQty: 0,
-    cumulativeQuote: 0,
-    status: 'NEW',
-    stpMode: 'NONE',
-    createdAt: id * 10,
-    updatedAt: id * 10,
-    ...fields,
-  };
-}
+import type { JournalEntry, Store, TradeRecord, WithdrawalStatus } from './index.ts';
+import { order, testBackends } from './test-backends.ts';
 
 function trade(id: number, buyer: number, seller: number, fields: Partial<TradeRecord> = {}): TradeRecord {
   return {
