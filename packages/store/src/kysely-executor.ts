@@ -74,8 +74,8 @@ export async function upsertRow<T extends keyof Database>(
  * A multi-row INSERT (optionally an upsert) for the statements every trading batch writes. Kysely's
  * builder parses and compiles every value of every row on each call, about a third of the cost of
  * writing an event row (8-10 µs against 6-7 µs through compiled SQL, in a loop of 150-row
- * inserts); here the SQL text is written once per row count and dialect and the values go straight
- * to the driver, still as bound parameters.
+ * inserts); here the SQL text is written once per statement size and dialect and the values go
+ * straight to the driver, still as bound parameters.
  */
 export class BulkInsert<T extends keyof Database> {
   private readonly texts = new Map<string, string>();
@@ -100,15 +100,22 @@ export class BulkInsert<T extends keyof Database> {
 
   async run(db: Executor, dialect: Dialect, rows: ReadonlyArray<Insertable<Database[T]>>): Promise<void> {
     const width = this.columns.length;
-    for (const chunk of chunksOf(rows, width)) {
-      const parameters: unknown[] = new Array(chunk.length * width);
+    const pieceMax = Math.min(rowsPerStatementMax, Math.floor(parametersMax / width));
+    for (let start = 0; start < rows.length;) {
+      // A statement holds a multiple of 16 rows, or fewer than 16 rows in a power of two (150
+      // rows: 144 + 4 + 2), so a table has about 36 texts per dialect, and SQLite as many prepared
+      // statements, however batch sizes vary; one per row count could be 500 texts of up to 60 KB.
+      const left = rows.length - start;
+      const count = Math.min(pieceMax, left >= 16 ? left - (left % 16) : largestPowerOfTwo(left));
+      const parameters: unknown[] = new Array(count * width);
       let i = 0;
-      for (const row of chunk) {
-        const values = row as Record<string, unknown>;
+      for (let r = start; r < start + count; r++) {
+        const values = rows[r] as Record<string, unknown>;
         // Kysely leaves out a column whose value is undefined; a row here must name every column.
         for (const column of this.columns) parameters[i++] = values[column] ?? null;
       }
-      await db.executeQuery(CompiledQuery.raw(this.text(dialect, chunk.length), parameters));
+      await db.executeQuery(CompiledQuery.raw(this.text(dialect, count), parameters));
+      start += count;
     }
   }
 
@@ -128,6 +135,10 @@ export class BulkInsert<T extends keyof Database> {
     }
     return text;
   }
+}
+
+function largestPowerOfTwo(n: number): number {
+  return 2 ** Math.floor(Math.log2(n));
 }
 
 function quote(identifier: string): string {

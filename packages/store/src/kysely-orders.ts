@@ -107,15 +107,26 @@ export function kyselyOrders(db: Executor, dialect: Dialect): OrderRepository {
       return row && toOrder(row);
     },
     async open(accountId, symbol) {
-      let q = db.selectFrom('orders').selectAll().where('account_id', '=', accountId).where(orderIsOpen);
-      if (symbol !== undefined) q = q.where('symbol', '=', symbol);
-      const rows = await q.orderBy('id', 'asc').execute();
-      return rows.map(toOrder);
+      // The symbol is filtered here, not in SQL: with it in the WHERE clause SQLite prefers the
+      // (account, symbol) index and walks the account's whole history on that symbol, while the
+      // partial index holds only open orders, at most the engine's 200 per account.
+      const rows = await db
+        .selectFrom('orders')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where(orderIsOpen)
+        .orderBy('id', 'asc')
+        .execute();
+      return (symbol === undefined ? rows : rows.filter((r) => r.symbol === symbol)).map(toOrder);
     },
     async page(accountId, query) {
       let q = db.selectFrom('orders').selectAll().where('account_id', '=', accountId);
       if (query.symbol !== undefined) q = q.where('symbol', '=', query.symbol);
-      if (query.status !== undefined) q = q.where('status', '=', query.status);
+      if (query.status !== undefined) {
+        q = q.where('status', '=', query.status);
+        // Stating that an open status is open lets the partial index of open orders answer it.
+        if (query.status === 'NEW' || query.status === 'PARTIALLY_FILLED') q = q.where(orderIsOpen);
+      }
       if (query.beforeId !== undefined) q = q.where('id', '<', query.beforeId);
       if (query.startTime !== undefined) q = q.where('created_at', '>=', query.startTime);
       if (query.endTime !== undefined) q = q.where('created_at', '<=', query.endTime);

@@ -40,8 +40,10 @@ describe('open orders on the embedded store', () => {
       order(3, 7, { status: 'PARTIALLY_FILLED' }),
       order(4, 7, { status: 'CANCELED' }),
       order(5, 8, { status: 'NEW' }),
+      order(6, 7, { status: 'NEW', symbol: 'ETHUSDT' }),
     ]);
-    expect((await store.repos.orders.open(7)).map((o) => o.id)).toEqual([1, 3]);
+    expect((await store.repos.orders.open(7)).map((o) => o.id)).toEqual([1, 3, 6]);
+    expect((await store.repos.orders.open(7, 'ETHUSDT')).map((o) => o.id)).toEqual([6]);
     await store.close();
 
     expect(orderIndexes(file)).toEqual(['orders_account_symbol', 'orders_open_client_id']);

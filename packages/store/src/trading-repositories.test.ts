@@ -142,6 +142,32 @@ for (const backend of testBackends) {
       expect(listed[1199]).toEqual({ accountId: a, asset: 'A1199', free: 1199, locked: 2398, updatedAt: 2 });
     });
 
+    it('writes a batch of any size in whole: 333 new orders, then 333 closed ones, on three symbols', async () => {
+      const { orders } = store.repos;
+      const a = await account();
+      const symbols = ['BTCUSDT', 'ETHUSDT', 'ETHBTC'];
+      const placed = Array.from({ length: 333 }, (_, i) => order(5_000 + i, a, { symbol: symbols[i % 3]! }));
+      await store.transaction((repos) => repos.orders.upsertMany(placed));
+      expect((await orders.open(a)).map((o) => o.id)).toEqual(placed.map((o) => o.id));
+      expect((await orders.open(a, 'ETHBTC')).map((o) => o.id)).toEqual(
+        placed.filter((o) => o.symbol === 'ETHBTC').map((o) => o.id),
+      );
+      // Odd rows fill, even rows cancel; an upsert rewrites only what an order's life changes.
+      const closed = placed.map((o, i) =>
+        i % 2 === 1
+          ? { ...o, status: 'FILLED' as const, executedQty: 1000, cumulativeQuote: 5_000, updatedAt: 99 }
+          : { ...o, status: 'CANCELED' as const, symbol: 'IGNORED', updatedAt: 99 },
+      );
+      await store.transaction((repos) => repos.orders.upsertMany(closed));
+      expect(await orders.open(a)).toEqual([]);
+      const history = await orders.page(a, { limit: 500 });
+      expect(history).toHaveLength(333);
+      expect(history.at(-1)).toEqual({ ...placed[0], status: 'CANCELED', updatedAt: 99 });
+      expect(history[0]).toEqual({ ...closed[332], symbol: placed[332]!.symbol });
+      expect((await orders.page(a, { status: 'FILLED', limit: 500 })).length).toBe(166);
+      expect((await orders.page(a, { status: 'NEW', limit: 500 })).length).toBe(0);
+    });
+
     it('upserts orders with their full state and reads them by id, client id and openness', async () => {
       const { orders } = store.repos;
       const a = await account();
