@@ -92,7 +92,22 @@ export function toAccountEvent(stored: {
   return {
     seq: stored.seq,
     type: stored.type,
-    at: new Date(stored.createdAt).toISOString(),
+    at: isoTime(stored.createdAt),
     data: stored.data,
   } as AccountEvent;
+}
+
+let lastTime = Number.NaN;
+let lastIso = '';
+
+/**
+ * ISO form of a millisecond time. The events of one transaction, and of one trading batch, share
+ * their time, so the last one is remembered instead of formatting a Date per event.
+ */
+function isoTime(ms: number): string {
+  if (ms !== lastTime) {
+    lastIso = new Date(ms).toISOString();
+    lastTime = ms;
+  }
+  return lastIso;
 }
