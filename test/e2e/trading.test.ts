@@ -231,4 +231,55 @@ describe.each(backends)('trading through the API (%s)', (backend) => {
     expect(second.order.orderId).toBe(first.order.orderId);
     expect((await alice.openOrders()).orders).toHaveLength(1);
   });
+  it('answers each order and fill with the times history and the stream show, however the clock moved', async () => {
+    // A clock that moves 7 ms on every reading: the request is read before its batch runs.
+    await server.dispose();
+    let ms = Date.UTC(2026, 0, 1);
+    server = await startTestServer({ backend, now: () => (ms += 7) });
+    const alice = await loginDevice(server, await registerAccount(server), 'desktop');
+    const bob = await loginDevice(server, await registerAccount(server), 'web');
+    await fund(server, alice, 'USDT', 100_000 * 1e8);
+    await fund(server, bob, 'BTC', 2 * 1e8);
+    const live = bob.connect();
+    const orderEvents: AccountEvent[] = [];
+    live.on('event', (e) => {
+      if (e.type === 'order.updated') orderEvents.push(e);
+    });
+    await live.next('hello');
+    const lastStreamed = async (orderId: number): Promise<unknown> => {
+      const has = (): boolean =>
+        orderEvents.some((e) => (e.data as { order: { orderId: number } }).order.orderId === orderId);
+      while (!has()) await live.next('event');
+      return orderEvents
+        .filter((e) => (e.data as { order: { orderId: number } }).order.orderId === orderId)
+        .at(-1)!.data;
+    };
+
+    const resting = await bob.placeOrder({
+      symbol: 'BTCUSDT',
+      side: 'SELL',
+      type: 'LIMIT',
+      timeInForce: 'GTC',
+      quantity: '0.5',
+      price: '50000.00',
+    });
+    expect(resting.order).toEqual((await bob.getOrder('BTCUSDT', resting.order.orderId)).order);
+    expect({ order: resting.order }).toEqual(await lastStreamed(resting.order.orderId));
+
+    const taker = await alice.placeOrder({
+      symbol: 'BTCUSDT',
+      side: 'BUY',
+      type: 'LIMIT',
+      timeInForce: 'IOC',
+      quantity: '0.2',
+      price: '50001.00',
+    });
+    expect(taker.order).toEqual((await alice.getOrder('BTCUSDT', taker.order.orderId)).order);
+    expect(taker.fills).toEqual((await alice.myTrades({ symbol: 'BTCUSDT' })).trades);
+
+    const canceled = await bob.cancelOrder('BTCUSDT', resting.order.orderId);
+    expect(canceled.order).toEqual((await bob.getOrder('BTCUSDT', resting.order.orderId)).order);
+    expect({ order: canceled.order }).toEqual(await lastStreamed(resting.order.orderId));
+    live.close();
+  });
 });

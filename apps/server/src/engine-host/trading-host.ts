@@ -22,6 +22,11 @@ export interface CommandOutcome {
   events: EngineEvent[];
   /** Journal position of the command. */
   journalSeq: number;
+  /**
+   * When the command's batch ran: the time of every change it made, in the store, on the streams
+   * and in the answer to its request alike.
+   */
+  at: number;
 }
 
 /** One journaled command. */
@@ -133,9 +138,10 @@ export class TradingHost {
   private async runBatch(commands: readonly Command[]): Promise<CommandOutcome[]> {
     if (this.diverged) await this.rebuild();
     const startSeq = this.journalSeq;
-    const outcomes = commands.map((command) => this.run(command));
+    const at = this.options.now();
+    const outcomes = commands.map((command) => this.run(command, at));
     const entries = outcomes.map((outcome, i) => ({ seq: outcome.journalSeq, command: commands[i]! }));
-    const batch = { entries, outcomes, at: this.options.now() };
+    const batch = { entries, outcomes, at };
     try {
       await this.port.commit(batch);
     } catch (error) {
@@ -154,7 +160,7 @@ export class TradingHost {
     return outcomes;
   }
 
-  private run(command: Command): CommandOutcome {
+  private run(command: Command, at: number): CommandOutcome {
     const code = this.engine.execute(command);
     const events = decodeEvents(this.engine.events);
     this.engine.events.clear();
@@ -168,6 +174,7 @@ export class TradingHost {
       withdrawalId: this.engine.lastWithdrawalId,
       events,
       journalSeq,
+      at,
     };
   }
 }

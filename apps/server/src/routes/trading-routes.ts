@@ -16,7 +16,7 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<
   RouteDeps & { trading: TradingService; apiKeys: ApiKeyService }
 > = async (
   app,
-  { auth, config, trading, apiKeys },
+  { auth, trading, apiKeys },
   // eslint-disable-next-line @typescript-eslint/require-await -- Fastify plugins are async by contract.
 ) => {
   // Sessions, or API keys signed Binance-style: each route names the key permission it needs.
@@ -36,7 +36,7 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<
         response: { 200: Type.Object({ order: OrderView, fills: Type.Array(MyTradeView) }), ...errors },
       },
     },
-    async (request) => trading.placeOrder(principalOf(request).account.id, request.body, config.now()),
+    async (request) => trading.placeOrder(principalOf(request).account.id, request.body),
   );
 
   app.get(
@@ -77,7 +77,6 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<
         principalOf(request).account.id,
         request.params.symbol,
         request.params.orderId,
-        config.now(),
       ),
     }),
   );
@@ -95,7 +94,7 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<
       },
     },
     async (request) => ({
-      orders: await trading.cancelAll(principalOf(request).account.id, request.params.symbol, config.now()),
+      orders: await trading.cancelAll(principalOf(request).account.id, request.params.symbol),
     }),
   );
 
@@ -132,8 +131,7 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<
         },
       },
     },
-    async (request) =>
-      trading.closePosition(principalOf(request).account.id, request.params.symbol, config.now()),
+    async (request) => trading.closePosition(principalOf(request).account.id, request.params.symbol),
   );
 
   app.get(

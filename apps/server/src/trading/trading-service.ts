@@ -67,7 +67,7 @@ export class TradingService {
     }
   }
 
-  async placeOrder(account: number, body: PlaceOrderBody, at: number): Promise<PlacedOrder> {
+  async placeOrder(account: number, body: PlaceOrderBody): Promise<PlacedOrder> {
     const outcome = await this.submit(placeOrderCommand(this.host.reader, account, body));
     // A repeated client order id returns the order it already names (idempotent retry).
     if (outcome.result === 'DUPLICATE_CLIENT_ORDER_ID') {
@@ -75,21 +75,21 @@ export class TradingService {
       if (existing) return { order: this.orderView(existing), fills: [] };
     }
     if (outcome.result !== 'OK') throw engineRejection(outcome.code);
-    return this.placedOrder(account, outcome, at);
+    return this.placedOrder(account, outcome);
   }
 
-  async cancelOrder(account: number, symbol: string, orderId: number, at: number): Promise<OrderView> {
+  async cancelOrder(account: number, symbol: string, orderId: number): Promise<OrderView> {
     const market = this.marketIndex(symbol);
     const outcome = await this.submit({ kind: 'cancel', account, market, orderId, clientOrderId: '' });
     if (outcome.result !== 'OK') throw engineRejection(outcome.code, 'orderId');
-    return this.placedOrder(account, outcome, at).order;
+    return this.placedOrder(account, outcome).order;
   }
 
-  async cancelAll(account: number, symbol: string, at: number): Promise<OrderView[]> {
+  async cancelAll(account: number, symbol: string): Promise<OrderView[]> {
     const outcome = await this.submit({ kind: 'cancelAll', account, market: this.marketIndex(symbol) });
     if (outcome.result !== 'OK') throw engineRejection(outcome.code);
     return outcome.events.flatMap((e) =>
-      e.kind === 'order' && e.account === account ? [this.presenter.order(e, at)] : [],
+      e.kind === 'order' && e.account === account ? [this.presenter.order(e, outcome.at)] : [],
     );
   }
 
@@ -100,7 +100,6 @@ export class TradingService {
   async closePosition(
     account: number,
     symbol: string,
-    at: number,
   ): Promise<{ orders: OrderView[]; fills: MyTradeView[] }> {
     const outcome = await this.submit({ kind: 'close', account, market: this.marketIndex(symbol) });
     if (outcome.result !== 'OK') throw engineRejection(outcome.code, 'symbol');
@@ -108,9 +107,9 @@ export class TradingService {
     const fills: MyTradeView[] = [];
     for (const event of outcome.events) {
       if (event.kind === 'order' && event.account === account)
-        orders.set(event.orderId, this.presenter.order(event, at));
+        orders.set(event.orderId, this.presenter.order(event, outcome.at));
       if (event.kind === 'trade') {
-        for (const side of this.presenter.tradeSides(event, at))
+        for (const side of this.presenter.tradeSides(event, outcome.at))
           if (side.account === account) fills.push(side.trade);
       }
     }
@@ -205,14 +204,15 @@ export class TradingService {
     return this.host.close();
   }
 
-  private placedOrder(account: number, outcome: CommandOutcome, at: number): PlacedOrder {
+  /** The answer to a request, in the batch's time, as the store and the streams have it. */
+  private placedOrder(account: number, outcome: CommandOutcome): PlacedOrder {
     let order: OrderView | undefined;
     const fills: MyTradeView[] = [];
     for (const event of outcome.events) {
       if (event.kind === 'order' && event.orderId === outcome.orderId)
-        order = this.presenter.order(event, at);
+        order = this.presenter.order(event, outcome.at);
       if (event.kind === 'trade') {
-        for (const side of this.presenter.tradeSides(event, at)) {
+        for (const side of this.presenter.tradeSides(event, outcome.at)) {
           if (side.account === account && side.trade.orderId === outcome.orderId) fills.push(side.trade);
         }
       }
