@@ -9,6 +9,24 @@ import {
 } from '../support/server.ts';
 import { codeOf, fund } from '../support/trading.ts';
 
+/** Bob's 0.5 BTC resting at 50,000, and Alice's IOC buy of 0.2 that crosses it. */
+const restingSell = {
+  symbol: 'BTCUSDT',
+  side: 'SELL',
+  type: 'LIMIT',
+  timeInForce: 'GTC',
+  quantity: '0.5',
+  price: '50000.00',
+} as const;
+const crossingBuy = {
+  symbol: 'BTCUSDT',
+  side: 'BUY',
+  type: 'LIMIT',
+  timeInForce: 'IOC',
+  quantity: '0.2',
+  price: '50001.00',
+} as const;
+
 describe.each(backends)('trading through the API (%s)', (backend) => {
   let server: TestServer;
   beforeEach(async () => {
@@ -28,24 +46,10 @@ describe.each(backends)('trading through the API (%s)', (backend) => {
     live.on('event', (e) => seen.push(e));
     await live.next('hello');
 
-    const resting = await bob.placeOrder({
-      symbol: 'BTCUSDT',
-      side: 'SELL',
-      type: 'LIMIT',
-      timeInForce: 'GTC',
-      quantity: '0.5',
-      price: '50000.00',
-    });
+    const resting = await bob.placeOrder(restingSell);
     expect(resting.order).toMatchObject({ status: 'NEW', origQty: '0.50000', price: '50000.00' });
     const traded = live.next('event', (e) => e.type === 'trade.executed');
-    const taker = await alice.placeOrder({
-      symbol: 'BTCUSDT',
-      side: 'BUY',
-      type: 'LIMIT',
-      timeInForce: 'IOC',
-      quantity: '0.2',
-      price: '50001.00',
-    });
+    const taker = await alice.placeOrder(crossingBuy);
     expect(taker.order).toMatchObject({
       status: 'FILLED',
       executedQty: '0.20000',
@@ -255,25 +259,11 @@ describe.each(backends)('trading through the API (%s)', (backend) => {
         .at(-1)!.data;
     };
 
-    const resting = await bob.placeOrder({
-      symbol: 'BTCUSDT',
-      side: 'SELL',
-      type: 'LIMIT',
-      timeInForce: 'GTC',
-      quantity: '0.5',
-      price: '50000.00',
-    });
+    const resting = await bob.placeOrder(restingSell);
     expect(resting.order).toEqual((await bob.getOrder('BTCUSDT', resting.order.orderId)).order);
     expect({ order: resting.order }).toEqual(await lastStreamed(resting.order.orderId));
 
-    const taker = await alice.placeOrder({
-      symbol: 'BTCUSDT',
-      side: 'BUY',
-      type: 'LIMIT',
-      timeInForce: 'IOC',
-      quantity: '0.2',
-      price: '50001.00',
-    });
+    const taker = await alice.placeOrder(crossingBuy);
     expect(taker.order).toEqual((await alice.getOrder('BTCUSDT', taker.order.orderId)).order);
     expect(taker.fills).toEqual((await alice.myTrades({ symbol: 'BTCUSDT' })).trades);
 
