@@ -24,12 +24,16 @@ export function chunksOf<T>(rows: readonly T[], columns: number): T[][] {
   return chunks;
 }
 
+/** Statuses of orders still working. */
+export const openOrderStatuses: readonly string[] = ['NEW', 'PARTIALLY_FILLED'];
+
 /**
- * "The order is open" (NEW or PARTIALLY_FILLED), written exactly as the partial index `orders_open_client_id` is defined
- * (migration 0002). A planner uses a partial index only for a query whose condition implies the
- * index's, which it can prove from these literals but not from bound parameters.
+ * "The order is open", written exactly as the partial index `orders_open_client_id` is defined
+ * (migration 0002: `status in ('NEW', 'PARTIALLY_FILLED')`). A planner uses a partial index only
+ * for a query whose condition implies the index's, which it can prove from literals but not from
+ * bound parameters.
  */
-export const orderIsOpen = sql<boolean>`status in ('NEW', 'PARTIALLY_FILLED')`;
+export const orderIsOpen = sql<boolean>`status in (${sql.raw(openOrderStatuses.map((s) => `'${s}'`).join(', '))})`;
 
 /**
  * The last row per key. A batch often holds several states of one row (an order filled twice, a
@@ -83,7 +87,7 @@ export class BulkInsert<T extends keyof Database> {
   private readonly tail: string;
 
   constructor(
-    readonly table: T,
+    table: T,
     private readonly columns: ReadonlyArray<keyof Database[T] & string>,
     conflict?: {
       key: ReadonlyArray<keyof Database[T] & string>;

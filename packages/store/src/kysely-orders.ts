@@ -1,5 +1,12 @@
 import { sql, type Selectable } from 'kysely';
-import { BulkInsert, lastPerKey, orderIsOpen, type Dialect, type Executor } from './kysely-executor.ts';
+import {
+  BulkInsert,
+  lastPerKey,
+  openOrderStatuses,
+  orderIsOpen,
+  type Dialect,
+  type Executor,
+} from './kysely-executor.ts';
 import type { OrdersTable } from './schema.ts';
 import type { OrderRecord, OrderSideName, OrderStatusName } from './records.ts';
 import type { OrderRepository } from './repositories.ts';
@@ -125,7 +132,7 @@ export function kyselyOrders(db: Executor, dialect: Dialect): OrderRepository {
       if (query.status !== undefined) {
         q = q.where('status', '=', query.status);
         // Stating that an open status is open lets the partial index of open orders answer it.
-        if (query.status === 'NEW' || query.status === 'PARTIALLY_FILLED') q = q.where(orderIsOpen);
+        if (openOrderStatuses.includes(query.status)) q = q.where(orderIsOpen);
       }
       if (query.beforeId !== undefined) q = q.where('id', '<', query.beforeId);
       if (query.startTime !== undefined) q = q.where('created_at', '>=', query.startTime);

@@ -15,9 +15,6 @@ const timerMsMax = 2 ** 31 - 1;
 /** Deposits and withdrawals one block moves on at most; the rest wait for the next block. */
 const blockRowsMax = 1_000;
 
-/** What one block did. */
-export type BlockReport = ChainBlockView;
-
 export interface SimulatedChainOptions {
   wallet: WalletService;
   store: Store;
@@ -42,7 +39,7 @@ export class SimulatedChain {
   private readonly pendingSince = new Map<number, number>();
   private readonly broadcastAt = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
-  private mining: Promise<BlockReport> | undefined;
+  private mining: Promise<ChainBlockView> | undefined;
   private stopped = false;
   /** Items whose last move failed, so each failure is logged once, not every block. */
   private readonly failing = new Set<string>();
@@ -74,15 +71,15 @@ export class SimulatedChain {
   }
 
   /** Mines one block now; a call while one is being mined gets that block's report. */
-  mine(): Promise<BlockReport> {
+  mine(): Promise<ChainBlockView> {
     if (this.stopped) return Promise.reject(new Error('the simulated chain is stopped'));
     this.mining ??= this.mineBlock().finally(() => (this.mining = undefined));
     return this.mining;
   }
 
-  private async mineBlock(): Promise<BlockReport> {
+  private async mineBlock(): Promise<ChainBlockView> {
     const height = ++this.height;
-    const report: BlockReport = {
+    const report: ChainBlockView = {
       height,
       depositsConfirmed: 0,
       depositsCredited: 0,
