@@ -1,14 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  ManualClock,
-  backends,
-  clientFor,
-  loginDevice,
-  registerAccount,
-  startTestServer,
-  type TestServer,
-} from '../support/server.ts';
-import { codeOf, fund } from '../support/trading.ts';
+import { ManualClock, backends, clientFor, startTestServer, type TestServer } from '../support/server.ts';
+import { codeOf, fundedPair } from '../support/trading.ts';
 
 const minute = 60_000;
 const t0 = Date.UTC(2026, 0, 1);
@@ -45,10 +37,7 @@ describe.each(backends)('public market data (%s)', (backend) => {
   });
 
   it('serves depth, trades, klines and a 24h ticker equal to the trades, and keeps them over a restart', async () => {
-    const alice = await loginDevice(server, await registerAccount(server), 'desktop');
-    const bob = await loginDevice(server, await registerAccount(server), 'web');
-    await fund(server, alice, 'USDT', 100_000 * 1e8);
-    await fund(server, bob, 'BTC', 2 * 1e8);
+    const { alice, bob } = await fundedPair(server);
     const anonymous = clientFor(server);
     const order = { symbol: 'BTCUSDT', type: 'LIMIT', timeInForce: 'GTC' } as const;
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AccountEvent } from '@lockstep/protocol';
+import type { AccountEvent, OrderView } from '@lockstep/protocol';
 import {
   backends,
   loginDevice,
@@ -7,7 +7,7 @@ import {
   startTestServer,
   type TestServer,
 } from '../support/server.ts';
-import { codeOf, fund } from '../support/trading.ts';
+import { codeOf, fund, fundedPair } from '../support/trading.ts';
 
 /** Bob's 0.5 BTC resting at 50,000, and Alice's IOC buy of 0.2 that crosses it. */
 const restingSell = {
@@ -37,10 +37,7 @@ describe.each(backends)('trading through the API (%s)', (backend) => {
   });
 
   it('matches a cross, settles both balances with fees, and streams every change to the account', async () => {
-    const alice = await loginDevice(server, await registerAccount(server), 'desktop');
-    const bob = await loginDevice(server, await registerAccount(server), 'web');
-    await fund(server, alice, 'USDT', 100_000 * 1e8);
-    await fund(server, bob, 'BTC', 2 * 1e8);
+    const { alice, bob } = await fundedPair(server);
     const live = alice.connect();
     const seen: AccountEvent[] = [];
     live.on('event', (e) => seen.push(e));
@@ -240,28 +237,27 @@ describe.each(backends)('trading through the API (%s)', (backend) => {
     await server.dispose();
     let ms = Date.UTC(2026, 0, 1);
     server = await startTestServer({ backend, now: () => (ms += 7) });
-    const alice = await loginDevice(server, await registerAccount(server), 'desktop');
-    const bob = await loginDevice(server, await registerAccount(server), 'web');
-    await fund(server, alice, 'USDT', 100_000 * 1e8);
-    await fund(server, bob, 'BTC', 2 * 1e8);
+    const { alice, bob } = await fundedPair(server);
     const live = bob.connect();
     const orderEvents: AccountEvent[] = [];
     live.on('event', (e) => {
       if (e.type === 'order.updated') orderEvents.push(e);
     });
     await live.next('hello');
-    const lastStreamed = async (orderId: number): Promise<unknown> => {
-      const has = (): boolean =>
-        orderEvents.some((e) => (e.data as { order: { orderId: number } }).order.orderId === orderId);
-      while (!has()) await live.next('event');
-      return orderEvents
-        .filter((e) => (e.data as { order: { orderId: number } }).order.orderId === orderId)
-        .at(-1)!.data;
+    // The stream's event for the order in the answer's status: the answer and the event may
+    // arrive in either order.
+    const streamed = async (answer: OrderView): Promise<unknown> => {
+      const find = () =>
+        orderEvents
+          .map((e) => (e.data as { order: OrderView }).order)
+          .find((o) => o.orderId === answer.orderId && o.status === answer.status);
+      while (!find()) await live.next('event');
+      return { order: find() };
     };
 
     const resting = await bob.placeOrder(restingSell);
     expect(resting.order).toEqual((await bob.getOrder('BTCUSDT', resting.order.orderId)).order);
-    expect({ order: resting.order }).toEqual(await lastStreamed(resting.order.orderId));
+    expect({ order: resting.order }).toEqual(await streamed(resting.order));
 
     const taker = await alice.placeOrder(crossingBuy);
     expect(taker.order).toEqual((await alice.getOrder('BTCUSDT', taker.order.orderId)).order);
@@ -269,7 +265,7 @@ describe.each(backends)('trading through the API (%s)', (backend) => {
 
     const canceled = await bob.cancelOrder('BTCUSDT', resting.order.orderId);
     expect(canceled.order).toEqual((await bob.getOrder('BTCUSDT', resting.order.orderId)).order);
-    expect({ order: canceled.order }).toEqual(await lastStreamed(resting.order.orderId));
+    expect({ order: canceled.order }).toEqual(await streamed(canceled.order));
     live.close();
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { LockstepApiError, type LockstepClient } from '@lockstep/sdk';
-import type { TestServer } from './server.ts';
+import { loginDevice, registerAccount, type TestServer } from './server.ts';
 
 /** Credits a confirmed deposit straight through the engine host, as the simulated chain will. */
 export async function fund(
@@ -18,6 +18,17 @@ export async function fund(
     txId: `tx-${account}-${asset}`,
   });
   expect(outcome.result).toBe('OK');
+}
+
+/** Two signed-in traders: Alice (desktop) with 100,000 USDT, Bob (web) with 2 BTC. */
+export async function fundedPair(
+  server: TestServer,
+): Promise<{ alice: LockstepClient; bob: LockstepClient }> {
+  const alice = await loginDevice(server, await registerAccount(server), 'desktop');
+  const bob = await loginDevice(server, await registerAccount(server), 'web');
+  await fund(server, alice, 'USDT', 100_000 * 1e8);
+  await fund(server, bob, 'BTC', 2 * 1e8);
+  return { alice, bob };
 }
 
 /** `status CODE field` of a refused request, or 'accepted' — one string, easy to compare. */
