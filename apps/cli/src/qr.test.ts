@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LoginResponse, MeResponse } from '@lockstep/sdk';
 import {
   clientFor,
@@ -10,7 +10,7 @@ import {
 } from '../../../test/support/server.ts';
 import type { QrApproveOutput } from './commands/qr.ts';
 import { loadProfile } from './profiles.ts';
-import { CliHarness, type BackgroundRun } from './test-harness.ts';
+import { CliHarness, useCliServer, type BackgroundRun } from './test-harness.ts';
 
 const password = `${strongPassword}\n`;
 const qrCode = /lockstep-qr:[A-Za-z0-9_-]+/;
@@ -25,15 +25,9 @@ describe('QR login (A3)', () => {
   let server: TestServer;
   let cli: CliHarness;
   let email: string;
+  useCliServer((current) => ({ server, cli } = current));
 
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  afterAll(async () => {
-    await server.dispose();
-  });
   beforeEach(async () => {
-    cli = new CliHarness(server.url);
     ({ email } = await registerAccount(server));
     // The phone: a profile of the same account, logged in with its password.
     const phone = await cli.run(
@@ -41,9 +35,6 @@ describe('QR login (A3)', () => {
       { input: password },
     );
     expect(phone.code).toBe(0);
-  });
-  afterEach(() => {
-    cli.dispose();
   });
 
   it('logs a desktop profile in once the phone profile approves, replacing its earlier session', async () => {
