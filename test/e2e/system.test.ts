@@ -25,6 +25,65 @@ describe('operations endpoints (F3) and the API description', () => {
     expect(text).toMatch(/lockstep_process_cpu_seconds_total/);
   });
 
+  it('counts every request once, in the counter and in the duration histogram, by method, route and status', async () => {
+    const read = async (): Promise<{ ok: number; missing: number; histogram: number }> => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      const value = (pattern: RegExp): number => Number(pattern.exec(text)?.[1] ?? 0);
+      return {
+        ok: value(/^lockstep_http_requests_total\{method="GET",route="\/healthz",status="200"\} (\d+)$/m),
+        missing: value(
+          /^lockstep_http_requests_total\{method="GET",route="unmatched",status="404"\} (\d+)$/m,
+        ),
+        histogram: value(
+          /^lockstep_http_request_duration_seconds_count\{method="GET",route="\/healthz"\} (\d+)$/m,
+        ),
+      };
+    };
+    const before = await read();
+    for (let i = 0; i < 3; i += 1) await fetch(`${server.url}/healthz`);
+    await fetch(`${server.url}/no-such-page`);
+    await fetch(`${server.url}/no-such-page`);
+    const after = await read();
+    expect(after.ok - before.ok).toBe(3);
+    expect(after.histogram - before.histogram).toBe(3);
+    expect(after.missing - before.missing).toBe(2);
+  });
+
+  it('sends the same security headers on answers, errors and unknown paths', async () => {
+    const expected = {
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'SAMEORIGIN',
+      'strict-transport-security': 'max-age=31536000; includeSubDomains',
+      'referrer-policy': 'no-referrer',
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-resource-policy': 'same-origin',
+      'origin-agent-cluster': '?1',
+      'x-dns-prefetch-control': 'off',
+      'x-download-options': 'noopen',
+      'x-permitted-cross-domain-policies': 'none',
+      'x-xss-protection': '0',
+    };
+    const answers = [
+      await fetch(`${server.url}/healthz`),
+      await fetch(`${server.url}/v1/markets`),
+      await fetch(`${server.url}/no-such-page`),
+      await fetch(`${server.url}/v1/me`),
+      await fetch(`${server.url}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"email": 5}',
+      }),
+    ];
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 404, 401, 400]);
+    for (const answer of answers) {
+      expect(
+        Object.fromEntries(Object.keys(expected).map((name) => [name, answer.headers.get(name)])),
+      ).toEqual(expected);
+      // The web app's HTML sets its own policy; helmet's default one is off.
+      expect(answer.headers.get('content-security-policy')).toBeNull();
+    }
+  });
+
   it('counts WebSocket connections up and down, refused ones included', async () => {
     const gauge = async (): Promise<number> => {
       const text = await (await fetch(`${server.url}/metrics`)).text();

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -12,6 +11,7 @@ import { openPostgresStore, openSqliteStore, type Store } from '@lockstep/store'
 import { resolveConfig, type ServerConfig, type ServerOptions } from './config.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/errors.ts';
+import { installSecurityHeaders } from './http/security-headers.ts';
 import { credentialOf, sameOrigin } from './http/authentication.ts';
 import { refuseNonFiniteNumbers } from './http/finite-numbers.ts';
 import { AuthService } from './services/auth-service.ts';
@@ -233,7 +233,7 @@ async function buildHttp({
   refuseNonFiniteNumbers(app);
   app.addSchema(ErrorResponse);
   await app.register(cookie);
-  await app.register(helmet, { contentSecurityPolicy: false });
+  installSecurityHeaders(app);
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {
     openapi: {
@@ -280,10 +280,12 @@ async function buildHttp({
 
 function instrument(app: FastifyInstance, metrics: Metrics): void {
   app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    const labels = { method: request.method, route };
-    metrics.httpRequests.inc({ ...labels, status: String(reply.statusCode) });
-    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    metrics.httpRequest(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
   });
 }
 
