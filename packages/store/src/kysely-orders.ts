@@ -9,7 +9,7 @@ import {
 } from './kysely-executor.ts';
 import type { OrdersTable } from './schema.ts';
 import type { OrderRecord, OrderSideName, OrderStatusName } from './records.ts';
-import type { OrderRepository } from './repositories.ts';
+import type { OrderPageQuery, OrderRepository } from './repositories.ts';
 
 function toOrder(row: Selectable<OrdersTable>): OrderRecord {
   const optional = (v: number | null) => (v === null ? null : Number(v));
@@ -88,6 +88,57 @@ const orderUpsert = new BulkInsert(
 
 /** Orders over one executor. */
 export function kyselyOrders(db: Executor, dialect: Dialect): OrderRepository {
+  /**
+   * An account's open orders, oldest first, through the partial index that holds only open
+   * orders (the query states its literal condition). The symbol is filtered and the few rows
+   * sorted in code: with the symbol in SQL, SQLite prefers the (account, symbol) index and walks
+   * the account's whole history on that symbol.
+   */
+  const openRows = async (accountId: number): Promise<Array<Selectable<OrdersTable>>> => {
+    const rows = await db
+      .selectFrom('orders')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where(orderIsOpen)
+      .execute();
+    return rows.sort((a, b) => Number(a.id) - Number(b.id));
+  };
+  /**
+   * One symbol's page of an account's history, through the (account, symbol, id) index: newest
+   * first, or with `fromId` the oldest `limit` from it in ascending order.
+   */
+  const historyOn = async (
+    accountId: number,
+    symbol: string,
+    query: OrderPageQuery,
+  ): Promise<Array<Selectable<OrdersTable>>> => {
+    let q = db
+      .selectFrom('orders')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('symbol', '=', symbol);
+    if (query.status !== undefined) q = q.where('status', '=', query.status);
+    if (query.beforeId !== undefined) q = q.where('id', '<', query.beforeId);
+    if (query.startTime !== undefined) q = q.where('created_at', '>=', query.startTime);
+    if (query.endTime !== undefined) q = q.where('created_at', '<=', query.endTime);
+    if (query.fromId === undefined) return q.orderBy('id', 'desc').limit(query.limit).execute();
+    return q.where('id', '>=', query.fromId).orderBy('id', 'asc').limit(query.limit).execute();
+  };
+  /**
+   * The symbols an account has orders on, by a loose index scan: one seek of the (account, symbol,
+   * id) index per symbol, however many orders there are.
+   */
+  const symbolsOf = async (accountId: number): Promise<string[]> => {
+    const { rows } = await sql<{ symbol: string }>`
+      with recursive symbols(symbol) as (
+        select min(symbol) from orders where account_id = ${accountId}
+        union all
+        select (select min(symbol) from orders where account_id = ${accountId} and symbol > symbols.symbol)
+        from symbols where symbols.symbol is not null
+      )
+      select symbol from symbols where symbol is not null`.execute(db);
+    return rows.map((r) => r.symbol);
+  };
   return {
     async upsertMany(rows) {
       await orderUpsert.run(db, dialect, lastPerKey(rows, (o) => o.id).map(toRow));
@@ -114,36 +165,37 @@ export function kyselyOrders(db: Executor, dialect: Dialect): OrderRepository {
       return row && toOrder(row);
     },
     async open(accountId, symbol) {
-      // The symbol is filtered here, not in SQL: with it in the WHERE clause SQLite prefers the
-      // (account, symbol) index and walks the account's whole history on that symbol, while the
-      // partial index holds only open orders, at most the engine's 200 per account.
-      const rows = await db
-        .selectFrom('orders')
-        .selectAll()
-        .where('account_id', '=', accountId)
-        .where(orderIsOpen)
-        .orderBy('id', 'asc')
-        .execute();
+      const rows = await openRows(accountId);
       return (symbol === undefined ? rows : rows.filter((r) => r.symbol === symbol)).map(toOrder);
     },
     async page(accountId, query) {
-      let q = db.selectFrom('orders').selectAll().where('account_id', '=', accountId);
-      if (query.symbol !== undefined) q = q.where('symbol', '=', query.symbol);
-      if (query.status !== undefined) {
-        q = q.where('status', '=', query.status);
-        // Stating that an open status is open lets the partial index of open orders answer it.
-        if (openOrderStatuses.includes(query.status)) q = q.where(orderIsOpen);
+      if (query.status !== undefined && openOrderStatuses.includes(query.status)) {
+        // The open orders of an account are few (the engine's 200, plus waiting stops): read them
+        // through the partial index and page in code, whatever the other filters.
+        const matching = (await openRows(accountId)).filter(
+          (r) =>
+            r.status === query.status &&
+            (query.symbol === undefined || r.symbol === query.symbol) &&
+            (query.beforeId === undefined || r.id < query.beforeId) &&
+            (query.fromId === undefined || r.id >= query.fromId) &&
+            (query.startTime === undefined || r.created_at >= query.startTime) &&
+            (query.endTime === undefined || r.created_at <= query.endTime),
+        );
+        const page =
+          query.fromId === undefined ? matching.slice(-query.limit) : matching.slice(0, query.limit);
+        return page.reverse().map(toOrder);
       }
-      if (query.beforeId !== undefined) q = q.where('id', '<', query.beforeId);
-      if (query.startTime !== undefined) q = q.where('created_at', '>=', query.startTime);
-      if (query.endTime !== undefined) q = q.where('created_at', '<=', query.endTime);
-      if (query.fromId === undefined) {
-        const rows = await q.orderBy('id', 'desc').limit(query.limit).execute();
-        return rows.map(toOrder);
-      }
-      // Paging forward takes the oldest `limit` from `fromId`, still returned newest first.
-      const rows = await q.where('id', '>=', query.fromId).orderBy('id', 'asc').limit(query.limit).execute();
-      return rows.reverse().map(toOrder);
+      // Across symbols: the newest `limit` of each symbol the account traded, each a short range of
+      // the (account, symbol, id) index, merged here. In one query SQLite would read and sort every
+      // order of the account (126 ms for a bot with 300,000 orders, the server's thread blocked),
+      // and an (account, id) index would cost every trading batch about 10 % (bench:orders).
+      const merged: Array<Selectable<OrdersTable>> = [];
+      const symbols = query.symbol !== undefined ? [query.symbol] : await symbolsOf(accountId);
+      for (const symbol of symbols) merged.push(...(await historyOn(accountId, symbol, query)));
+      const forward = query.fromId !== undefined;
+      merged.sort((a, b) => (forward ? Number(a.id) - Number(b.id) : Number(b.id) - Number(a.id)));
+      const page = merged.slice(0, query.limit);
+      return (forward ? page.reverse() : page).map(toOrder);
     },
   };
 }

@@ -52,7 +52,7 @@ describe('open orders on the embedded store', () => {
       // The repository's open-orders query, as Kysely writes it for SQLite.
       const plan = db
         .prepare(
-          `explain query plan select * from "orders" where "account_id" = ? and status in ('NEW', 'PARTIALLY_FILLED') order by "id" asc`,
+          `explain query plan select * from "orders" where "account_id" = ? and status in ('NEW', 'PARTIALLY_FILLED')`,
         )
         .all(7) as Array<{ detail: string }>;
       expect(plan.map((p) => p.detail).join('\n')).toContain('USING INDEX orders_open_client_id');
@@ -80,5 +80,83 @@ describe('open orders on the embedded store', () => {
     expect((await reopened.repos.orders.page(7, { limit: 10 })).map((o) => o.id)).toEqual([2, 1]);
     await reopened.close();
     expect(orderIndexes(file)).toEqual(['orders_account_symbol', 'orders_open_client_id']);
+  });
+});
+
+describe('order history across symbols on the embedded store', () => {
+  let dir: string;
+  let file: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lockstep-order-history-'));
+    file = join(dir, 'lockstep.db');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function plan(sql: string, ...parameters: unknown[]): string {
+    const db = new BetterSqlite3(file, { readonly: true });
+    try {
+      const rows = db.prepare(`explain query plan ${sql}`).all(...parameters) as Array<{ detail: string }>;
+      return rows.map((r) => r.detail).join('\n');
+    } finally {
+      db.close();
+    }
+  }
+
+  it('pages across symbols by merging per-symbol ranges, without sorting all of the account orders', async () => {
+    const store = await openSqliteStore(file);
+    // Two symbols interleaved, so neither per-symbol order is the answer.
+    await store.repos.orders.upsertMany(
+      Array.from({ length: 40 }, (_, i) =>
+        order(i + 1, 7, {
+          symbol: i % 2 === 0 ? 'BTCUSDT' : 'ETHUSDT',
+          status: i % 5 === 0 ? 'FILLED' : 'CANCELED',
+        }),
+      ),
+    );
+    await store.repos.orders.upsertMany([order(41, 8, { status: 'FILLED' })]);
+    expect((await store.repos.orders.page(7, { limit: 5 })).map((o) => o.id)).toEqual([40, 39, 38, 37, 36]);
+    expect((await store.repos.orders.page(7, { limit: 3, status: 'FILLED' })).map((o) => o.id)).toEqual([
+      36, 31, 26,
+    ]);
+    expect(
+      (await store.repos.orders.page(7, { limit: 3, status: 'FILLED', beforeId: 26 })).map((o) => o.id),
+    ).toEqual([21, 16, 11]);
+    await store.close();
+
+    // The statements the repository runs for a page across symbols, as Kysely writes them for
+    // SQLite: each is a seek or a short range of the (account, symbol, id) index, never a sort of
+    // the account's orders.
+    const symbols = plan(
+      `with recursive symbols(symbol) as (
+        select min(symbol) from orders where account_id = ?
+        union all
+        select (select min(symbol) from orders where account_id = ? and symbol > symbols.symbol)
+        from symbols where symbols.symbol is not null
+      )
+      select symbol from symbols where symbol is not null`,
+      7,
+      7,
+    );
+    expect(symbols).toContain('orders_account_symbol');
+    expect(symbols).not.toMatch(/SCAN orders\b(?! USING)/);
+    for (const detail of [
+      plan(
+        'select * from "orders" where "account_id" = ? and "symbol" = ? order by "id" desc limit ?',
+        7,
+        'BTCUSDT',
+        5,
+      ),
+      plan(
+        'select * from "orders" where "account_id" = ? and "symbol" = ? and "status" = ? and "id" < ? order by "id" desc limit ?',
+        7,
+        'BTCUSDT',
+        'FILLED',
+        26,
+        3,
+      ),
+    ]) {
+      expect(detail).toContain('USING INDEX orders_account_symbol');
+      expect(detail).not.toContain('TEMP B-TREE');
+    }
   });
 });

@@ -285,6 +285,42 @@ for (const backend of testBackends) {
       expect(ids(await orders.page(a, { startTime: 50, endTime: 80, limit: 100 }))).toEqual([8, 7, 6, 5]);
       expect(ids(await orders.page(a, { startTime: 51, endTime: 79, limit: 100 }))).toEqual([7, 6]);
       expect(ids(await orders.page(b, { limit: 100 }))).toEqual([21]);
+      // An open status is answered from the open orders (paged in code), a closed one in SQL; both
+      // must page exactly as filtering the whole history would.
+      expect(ids(await orders.page(a, { status: 'NEW', limit: 4 }))).toEqual([20, 18, 17, 15]);
+      expect(ids(await orders.page(a, { status: 'NEW', beforeId: 15, limit: 3 }))).toEqual([14, 12, 11]);
+      expect(ids(await orders.page(a, { status: 'NEW', fromId: 5, limit: 3 }))).toEqual([8, 6, 5]);
+      expect(ids(await orders.page(a, { status: 'PARTIALLY_FILLED', limit: 10 }))).toEqual([]);
+      expect(ids(await orders.page(b, { status: 'NEW', limit: 10 }))).toEqual([21]);
+      const history = await orders.page(a, { limit: 1000 });
+      for (const status of ['NEW', 'FILLED'] as const) {
+        for (const query of [
+          { limit: 100 },
+          { limit: 2 },
+          { symbol: 'ETHUSDT', limit: 100 },
+          { beforeId: 12, limit: 3 },
+          { fromId: 4, limit: 3 },
+          { fromId: 4, beforeId: 12, limit: 100 },
+          { startTime: 50, endTime: 150, limit: 100 },
+          { symbol: 'BTCUSDT', startTime: 60, limit: 2 },
+        ]) {
+          const expected = history.filter(
+            (o) =>
+              o.status === status &&
+              (query.symbol === undefined || o.symbol === query.symbol) &&
+              (query.beforeId === undefined || o.id < query.beforeId) &&
+              (query.fromId === undefined || o.id >= query.fromId) &&
+              (query.startTime === undefined || o.createdAt >= query.startTime) &&
+              (query.endTime === undefined || o.createdAt <= query.endTime),
+          );
+          const page =
+            query.fromId === undefined ? expected.slice(0, query.limit) : expected.slice(-query.limit);
+          expect(
+            ids(await orders.page(a, { ...query, status })),
+            `${status} ${JSON.stringify(query)}`,
+          ).toEqual(ids(page));
+        }
+      }
     });
 
     it('stores trades per symbol and pages an account’s trades as buyer or seller', async () => {
