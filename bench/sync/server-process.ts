@@ -26,6 +26,8 @@ export async function startBenchServer(dataDir: string): Promise<BenchServer> {
     entry: 'bench/sync/server-entry.ts',
     nodeFlags: ['--expose-gc'],
     ipc: true,
+    // The level `npm start` runs at, so the bench pays for whatever the server logs in production.
+    logLevel: 'info',
   });
   child.on('exit', (code, how) => {
     if (code !== 0 && how !== 'SIGTERM')

@@ -20,6 +20,8 @@ export interface SpawnOptions {
   nodeFlags?: string[];
   /** Open an IPC channel to the child (`process.send` / `child.on('message')`). */
   ipc?: boolean;
+  /** The server's `--log-level` (`error` by default, so test output stays quiet). */
+  logLevel?: string;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface SpawnOptions {
 export async function spawnServer(
   dataDir: string,
   options: SpawnOptions = {},
-): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
+): Promise<{ child: ChildProcess; url: string; stderr: () => string; stdout: () => string }> {
   const child = spawn(
     process.execPath,
     [
@@ -43,7 +45,7 @@ export async function spawnServer(
       '--data',
       dataDir,
       '--log-level',
-      'error',
+      options.logLevel ?? 'error',
     ],
     {
       cwd: repoRoot,
@@ -52,17 +54,26 @@ export async function spawnServer(
     },
   );
   let err = '';
+  let stdout = (): string => '';
   child.stderr!.on('data', (chunk: Buffer) => (err = (err + chunk.toString()).slice(-4000)));
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
+    let found = false;
+    // The pipe is drained for the child's whole life (a full pipe would block its writes); the
+    // URL is searched for until it appears, then only the last 64 KB are kept for `stdout()`.
     child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
+      out = (out + chunk.toString()).slice(-65_536);
+      if (found) return;
       const match = /Lockstep is running at (http:\/\/\S+)/.exec(out);
-      if (match) resolve(match[1]!);
+      if (match) {
+        found = true;
+        resolve(match[1]!);
+      }
     });
+    stdout = () => out;
     child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${err.slice(-2000)}`)));
   });
-  return { child, url, stderr: () => err };
+  return { child, url, stderr: () => err, stdout: () => stdout() };
 }
 
 /** Starts `apps/server/src/main.ts` on a free port over `dataDir` and waits for its URL. */
