@@ -25,7 +25,7 @@ describe('what the server logs per request (the production entry point, its own 
   ): Promise<{ lines: Array<Record<string, unknown>>; text: string; secrets: string[] }> {
     const dataDir = mkdtempSync(join(tmpdir(), 'lockstep-logs-'));
     dirs.push(dataDir);
-    const { child, url, stdout } = await spawnServer(dataDir, { logLevel });
+    const { child, url, stdout, stderr } = await spawnServer(dataDir, { logLevel });
     const adminToken = readAdminToken(dataDir);
     const bearer = 'lss_' + 'a'.repeat(43);
     try {
@@ -43,6 +43,8 @@ describe('what the server logs per request (the production entry point, its own 
     } finally {
       await signal(child, 'SIGTERM');
     }
+    // A newcomer's terminal shows no warning (a deprecated option, say) at start or stop.
+    expect(stderr()).not.toMatch(/warning|deprecat/i);
     return { lines: logLines(stdout()), text: stdout(), secrets: [adminToken, bearer] };
   }
 

@@ -11,6 +11,7 @@ import { openPostgresStore, openSqliteStore, type Store } from '@lockstep/store'
 import { resolveConfig, type ServerConfig, type ServerOptions } from './config.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/errors.ts';
+import { DebugRequestLog } from './http/request-log.ts';
 import { installSecurityHeaders } from './http/security-headers.ts';
 import { credentialOf, sameOrigin } from './http/authentication.ts';
 import { refuseNonFiniteNumbers } from './http/finite-numbers.ts';
@@ -223,10 +224,7 @@ async function buildHttp({
         'res.headers["set-cookie"]',
       ],
     },
-    // Fastify logs two lines per request at `info`: at 10,000 requests/s that is a flood no
-    // terminal keeps up with, and it cost bench:orders about 15 % of the server. Requests are
-    // logged at `debug` and `trace`; a 5xx is still logged, at `error`, by the error handler.
-    disableRequestLogging: !['debug', 'trace'].includes(config.logLevel),
+    logController: new DebugRequestLog(),
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
     frameworkErrors,
