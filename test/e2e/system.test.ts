@@ -79,7 +79,7 @@ describe('operations endpoints (F3) and the API description', () => {
       expect(
         Object.fromEntries(Object.keys(expected).map((name) => [name, answer.headers.get(name)])),
       ).toEqual(expected);
-      // The web app's HTML sets its own policy; helmet's default one is off.
+      // HTML pages set their own strict policy; helmet's default one is off.
       expect(answer.headers.get('content-security-policy')).toBeNull();
     }
   });
