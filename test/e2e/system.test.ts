@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
@@ -73,15 +74,28 @@ describe('operations endpoints (F3) and the API description', () => {
         headers: { 'content-type': 'application/json' },
         body: '{"email": 5}',
       }),
+      // A path that cannot be decoded is answered before any hook runs.
+      await fetch(`${server.url}/v1/orders/%zz`),
     ];
-    expect(answers.map((r) => r.status)).toEqual([200, 200, 404, 401, 400]);
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 404, 401, 400, 400]);
+    const headersOf = (get: (name: string) => string | null | undefined) =>
+      Object.fromEntries(Object.keys(expected).map((name) => [name, get(name) ?? null]));
     for (const answer of answers) {
-      expect(
-        Object.fromEntries(Object.keys(expected).map((name) => [name, answer.headers.get(name)])),
-      ).toEqual(expected);
+      expect(headersOf((name) => answer.headers.get(name))).toEqual(expected);
       // HTML pages set their own strict policy; helmet's default one is off.
       expect(answer.headers.get('content-security-policy')).toBeNull();
     }
+    // A WebSocket upgrade on a path that has none is refused on the raw socket, with them too.
+    const refused = await new Promise<IncomingMessage>((resolve, reject) => {
+      const ws = new WebSocket(`${server.url.replace('http', 'ws')}/no-such-socket`);
+      ws.on('unexpected-response', (_request, response) => {
+        resolve(response);
+        ws.terminate();
+      });
+      ws.on('error', reject);
+    });
+    expect(refused.statusCode).toBe(404);
+    expect(headersOf((name) => refused.headers[name] as string | undefined)).toEqual(expected);
   });
 
   it('counts WebSocket connections up and down, refused ones included', async () => {

@@ -87,11 +87,16 @@ export async function startChildServer(dataDir: string): Promise<ChildServer> {
   };
 }
 
-/** Sends the signal and resolves once the process has exited (at once if it already has). */
+/**
+ * Sends the signal and resolves once the process has exited and its output pipes have closed (at
+ * once if they have), so everything it wrote can be read.
+ */
 export function signal(child: ChildProcess, name: 'SIGKILL' | 'SIGTERM'): Promise<void> {
   return new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill(name);
+    const exited = child.exitCode !== null || child.signalCode !== null;
+    const pipesClosed = [child.stdout, child.stderr].every((pipe) => pipe === null || pipe.closed);
+    if (exited && pipesClosed) return resolve();
+    child.once('close', () => resolve());
+    if (!exited) child.kill(name);
   });
 }

@@ -39,24 +39,9 @@ export function createMetrics() {
     connectionsClosed: () => wsConnections.dec(),
     eventsSent: (count) => eventsSent.inc(count),
   };
-  // prom-client validates and hashes the labels of every `inc`/`observe`; a child bound to its
-  // labels once skips that. Keys are bounded: routes are patterns, methods those Node parses.
-  const requestChildren = new Map<
-    string,
-    { count: Counter.Internal; duration: Histogram.Internal<string> }
-  >();
   const httpRequest = (method: string, route: string, status: number, seconds: number): void => {
-    const key = `${method} ${status} ${route}`;
-    let child = requestChildren.get(key);
-    if (child === undefined) {
-      child = {
-        count: httpRequests.labels(method, route, String(status)),
-        duration: httpDuration.labels(method, route),
-      };
-      requestChildren.set(key, child);
-    }
-    child.count.inc();
-    child.duration.observe(seconds);
+    httpRequests.inc({ method, route, status: String(status) });
+    httpDuration.observe({ method, route }, seconds);
   };
   return { registry, httpRequest, logins, hub };
 }

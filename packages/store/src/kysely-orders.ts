@@ -182,7 +182,9 @@ export function kyselyOrders(db: Executor, dialect: Dialect): OrderRepository {
             (query.endTime === undefined || r.created_at <= query.endTime),
         );
         const page =
-          query.fromId === undefined ? matching.slice(-query.limit) : matching.slice(0, query.limit);
+          query.fromId === undefined
+            ? matching.slice(Math.max(0, matching.length - query.limit))
+            : matching.slice(0, query.limit);
         return page.reverse().map(toOrder);
       }
       // Across symbols: the newest `limit` of each symbol the account traded, each a short range of

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LockstepError, type ErrorBody } from '@lockstep/protocol';
+import { standardSecurityHeaderLines, standardSecurityHeaders } from './security-headers.ts';
 
 interface AjvIssue {
   instancePath?: string;
@@ -118,7 +119,11 @@ export function frameworkErrors(error: FastifyError, _request: FastifyRequest, r
     error.code === 'FST_ERR_MAX_PARAM_LENGTH'
       ? 'a path parameter is longer than the server accepts'
       : 'the path is not valid';
-  void reply.status(400).send({ code: 'MALFORMED_REQUEST', message, field: 'path' } satisfies ErrorBody);
+  // Fastify answers these before any hook runs, so the security headers are set here.
+  void reply
+    .headers(standardSecurityHeaders)
+    .status(400)
+    .send({ code: 'MALFORMED_REQUEST', message, field: 'path' } satisfies ErrorBody);
 }
 
 /**
@@ -137,6 +142,6 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
   const json = JSON.stringify(body);
   const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
   socket.end(
-    `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
+    `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\n${standardSecurityHeaderLines}Connection: close\r\n\r\n${json}`,
   );
 }
