@@ -4,9 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DebugRequestLog } from './request-log.ts';
 
 /** A Fastify app with the request log and an error handler that, like the server's, answers 500. */
-async function appLogging(
-  level: string,
-): Promise<{
+async function appLogging(level: string): Promise<{
   lines: Array<Record<string, unknown>>;
   close: () => Promise<void>;
   get: (url: string) => Promise<number>;
