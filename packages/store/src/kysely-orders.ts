@@ -86,32 +86,24 @@ const orderUpsert = new BulkInsert(
   { key: ['id'], update: ['quantity', 'executed_qty', 'cumulative_quote', 'status', 'updated_at'] },
 );
 
-/** Orders over one executor. */
-export function kyselyOrders(db: Executor, dialect: Dialect): OrderRepository {
+/**
+ * The statements behind an account's open orders and its history, as builders, so the SQLite plan
+ * test (`sqlite-open-orders.test.ts`) explains exactly what the repository runs.
+ */
+export const orderQueries = {
   /**
-   * An account's open orders, oldest first, through the partial index that holds only open
-   * orders (the query states its literal condition). The symbol is filtered and the few rows
-   * sorted in code: with the symbol in SQL, SQLite prefers the (account, symbol) index and walks
-   * the account's whole history on that symbol.
+   * An account's open orders, through the partial index that holds only open orders (the query
+   * states its literal condition). The symbol is filtered and the few rows sorted in code: with
+   * the symbol in SQL, SQLite prefers the (account, symbol) index and walks the account's whole
+   * history on that symbol.
    */
-  const openRows = async (accountId: number): Promise<Array<Selectable<OrdersTable>>> => {
-    const rows = await db
-      .selectFrom('orders')
-      .selectAll()
-      .where('account_id', '=', accountId)
-      .where(orderIsOpen)
-      .execute();
-    return rows.sort((a, b) => Number(a.id) - Number(b.id));
-  };
+  open: (db: Executor, accountId: number) =>
+    db.selectFrom('orders').selectAll().where('account_id', '=', accountId).where(orderIsOpen),
   /**
    * One symbol's page of an account's history, through the (account, symbol, id) index: newest
    * first, or with `fromId` the oldest `limit` from it in ascending order.
    */
-  const historyOn = async (
-    accountId: number,
-    symbol: string,
-    query: OrderPageQuery,
-  ): Promise<Array<Selectable<OrdersTable>>> => {
+  history: (db: Executor, accountId: number, symbol: string, query: OrderPageQuery) => {
     let q = db
       .selectFrom('orders')
       .selectAll()
@@ -121,22 +113,34 @@ export function kyselyOrders(db: Executor, dialect: Dialect): OrderRepository {
     if (query.beforeId !== undefined) q = q.where('id', '<', query.beforeId);
     if (query.startTime !== undefined) q = q.where('created_at', '>=', query.startTime);
     if (query.endTime !== undefined) q = q.where('created_at', '<=', query.endTime);
-    if (query.fromId === undefined) return q.orderBy('id', 'desc').limit(query.limit).execute();
-    return q.where('id', '>=', query.fromId).orderBy('id', 'asc').limit(query.limit).execute();
-  };
+    if (query.fromId === undefined) return q.orderBy('id', 'desc').limit(query.limit);
+    return q.where('id', '>=', query.fromId).orderBy('id', 'asc').limit(query.limit);
+  },
   /**
    * The symbols an account has orders on, by a loose index scan: one seek of the (account, symbol,
    * id) index per symbol, however many orders there are.
    */
+  symbols: (accountId: number) => sql<{ symbol: string }>`
+    with recursive symbols(symbol) as (
+      select min(symbol) from orders where account_id = ${accountId}
+      union all
+      select (select min(symbol) from orders where account_id = ${accountId} and symbol > symbols.symbol)
+      from symbols where symbols.symbol is not null
+    )
+    select symbol from symbols where symbol is not null`,
+};
+
+/** Orders over one executor. */
+export function kyselyOrders(db: Executor, dialect: Dialect): OrderRepository {
+  /** An account's open orders, oldest first. */
+  const openRows = async (accountId: number): Promise<Array<Selectable<OrdersTable>>> => {
+    const rows = await orderQueries.open(db, accountId).execute();
+    return rows.sort((a, b) => Number(a.id) - Number(b.id));
+  };
+  const historyOn = (accountId: number, symbol: string, query: OrderPageQuery) =>
+    orderQueries.history(db, accountId, symbol, query).execute();
   const symbolsOf = async (accountId: number): Promise<string[]> => {
-    const { rows } = await sql<{ symbol: string }>`
-      with recursive symbols(symbol) as (
-        select min(symbol) from orders where account_id = ${accountId}
-        union all
-        select (select min(symbol) from orders where account_id = ${accountId} and symbol > symbols.symbol)
-        from symbols where symbols.symbol is not null
-      )
-      select symbol from symbols where symbol is not null`.execute(db);
+    const { rows } = await orderQueries.symbols(accountId).execute(db);
     return rows.map((r) => r.symbol);
   };
   return {

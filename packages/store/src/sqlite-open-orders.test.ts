@@ -3,8 +3,33 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely';
+import { orderQueries } from './kysely-orders.ts';
+import type { Database } from './schema.ts';
 import { openSqliteStore } from './sqlite.ts';
 import { order } from './test-backends.ts';
+
+/**
+ * SQLite's plan for statements the repository builds, compiled by Kysely exactly as the store
+ * runs them, against the data folder's file.
+ */
+function plansOf(file: string, build: (db: Kysely<Database>) => CompiledQuery[]): string[] {
+  const sqlite = new BetterSqlite3(file, { readonly: true });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  try {
+    return build(db).map((query) =>
+      (
+        sqlite.prepare(`explain query plan ${query.sql}`).all(...query.parameters) as Array<{
+          detail: string;
+        }>
+      )
+        .map((row) => row.detail)
+        .join('\n'),
+    );
+  } finally {
+    sqlite.close();
+  }
+}
 
 function orderIndexes(file: string): string[] {
   const db = new BetterSqlite3(file, { readonly: true });
@@ -47,18 +72,8 @@ describe('open orders on the embedded store', () => {
     await store.close();
 
     expect(orderIndexes(file)).toEqual(['orders_account_symbol', 'orders_open_client_id']);
-    const db = new BetterSqlite3(file, { readonly: true });
-    try {
-      // The repository's open-orders query, as Kysely writes it for SQLite.
-      const plan = db
-        .prepare(
-          `explain query plan select * from "orders" where "account_id" = ? and status in ('NEW', 'PARTIALLY_FILLED')`,
-        )
-        .all(7) as Array<{ detail: string }>;
-      expect(plan.map((p) => p.detail).join('\n')).toContain('USING INDEX orders_open_client_id');
-    } finally {
-      db.close();
-    }
+    const [plan] = plansOf(file, (db) => [orderQueries.open(db, 7).compile()]);
+    expect(plan).toContain('USING INDEX orders_open_client_id');
   });
 
   it('drops the old index from a data folder made before, and keeps every order', async () => {
@@ -92,16 +107,6 @@ describe('order history across symbols on the embedded store', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  function plan(sql: string, ...parameters: unknown[]): string {
-    const db = new BetterSqlite3(file, { readonly: true });
-    try {
-      const rows = db.prepare(`explain query plan ${sql}`).all(...parameters) as Array<{ detail: string }>;
-      return rows.map((r) => r.detail).join('\n');
-    } finally {
-      db.close();
-    }
-  }
-
   it('pages across symbols by merging per-symbol ranges, without sorting all of the account orders', async () => {
     const store = await openSqliteStore(file);
     // Two symbols interleaved, so neither per-symbol order is the answer.
@@ -123,38 +128,18 @@ describe('order history across symbols on the embedded store', () => {
     ).toEqual([21, 16, 11]);
     await store.close();
 
-    // The statements the repository runs for a page across symbols, as Kysely writes them for
-    // SQLite: each is a seek or a short range of the (account, symbol, id) index, never a sort of
-    // the account's orders.
-    const symbols = plan(
-      `with recursive symbols(symbol) as (
-        select min(symbol) from orders where account_id = ?
-        union all
-        select (select min(symbol) from orders where account_id = ? and symbol > symbols.symbol)
-        from symbols where symbols.symbol is not null
-      )
-      select symbol from symbols where symbol is not null`,
-      7,
-      7,
-    );
+    // The statements the repository runs for a page across symbols: each is a seek or a short
+    // range of the (account, symbol, id) index, never a sort of the account's orders.
+    const [symbols, ...pages] = plansOf(file, (db) => [
+      orderQueries.symbols(7).compile(db),
+      orderQueries.history(db, 7, 'BTCUSDT', { limit: 5 }).compile(),
+      orderQueries.history(db, 7, 'BTCUSDT', { limit: 3, status: 'FILLED', beforeId: 26 }).compile(),
+      orderQueries.history(db, 7, 'BTCUSDT', { limit: 3, fromId: 4 }).compile(),
+    ]);
     expect(symbols).toContain('orders_account_symbol');
     expect(symbols).not.toMatch(/SCAN orders\b(?! USING)/);
-    for (const detail of [
-      plan(
-        'select * from "orders" where "account_id" = ? and "symbol" = ? order by "id" desc limit ?',
-        7,
-        'BTCUSDT',
-        5,
-      ),
-      plan(
-        'select * from "orders" where "account_id" = ? and "symbol" = ? and "status" = ? and "id" < ? order by "id" desc limit ?',
-        7,
-        'BTCUSDT',
-        'FILLED',
-        26,
-        3,
-      ),
-    ]) {
+    expect(pages).toHaveLength(3);
+    for (const detail of pages) {
       expect(detail).toContain('USING INDEX orders_account_symbol');
       expect(detail).not.toContain('TEMP B-TREE');
     }
