@@ -135,13 +135,7 @@ export function kyselyOrders(db: Executor, dialect: Dialect): OrderRepository {
   /** An account's open orders, oldest first. */
   const openRows = async (accountId: number): Promise<Array<Selectable<OrdersTable>>> => {
     const rows = await orderQueries.open(db, accountId).execute();
-    return rows.sort((a, b) => Number(a.id) - Number(b.id));
-  };
-  const historyOn = (accountId: number, symbol: string, query: OrderPageQuery) =>
-    orderQueries.history(db, accountId, symbol, query).execute();
-  const symbolsOf = async (accountId: number): Promise<string[]> => {
-    const { rows } = await orderQueries.symbols(accountId).execute(db);
-    return rows.map((r) => r.symbol);
+    return rows.sort((a, b) => a.id - b.id);
   };
   return {
     async upsertMany(rows) {
@@ -173,10 +167,11 @@ export function kyselyOrders(db: Executor, dialect: Dialect): OrderRepository {
       return (symbol === undefined ? rows : rows.filter((r) => r.symbol === symbol)).map(toOrder);
     },
     async page(accountId, query) {
+      let candidates: Array<Selectable<OrdersTable>>;
       if (query.status !== undefined && openOrderStatuses.includes(query.status)) {
         // The open orders of an account are few (the engine's 200, plus waiting stops): read them
-        // through the partial index and page in code, whatever the other filters.
-        const matching = (await openRows(accountId)).filter(
+        // through the partial index and filter in code, whatever the other filters.
+        candidates = (await openRows(accountId)).filter(
           (r) =>
             r.status === query.status &&
             (query.symbol === undefined || r.symbol === query.symbol) &&
@@ -185,22 +180,23 @@ export function kyselyOrders(db: Executor, dialect: Dialect): OrderRepository {
             (query.startTime === undefined || r.created_at >= query.startTime) &&
             (query.endTime === undefined || r.created_at <= query.endTime),
         );
-        const page =
-          query.fromId === undefined
-            ? matching.slice(Math.max(0, matching.length - query.limit))
-            : matching.slice(0, query.limit);
-        return page.reverse().map(toOrder);
+      } else {
+        // Across symbols: the `limit` orders of each symbol the account traded, each a short range
+        // of the (account, symbol, id) index, merged below. In one query SQLite would read and sort
+        // every order of the account (126 ms for a bot with 300,000 orders, the server's thread
+        // blocked), and an (account, id) index would cost every trading batch about 10 %.
+        const symbols =
+          query.symbol !== undefined
+            ? [query.symbol]
+            : (await orderQueries.symbols(accountId).execute(db)).rows.map((r) => r.symbol);
+        candidates = [];
+        for (const symbol of symbols)
+          candidates.push(...(await orderQueries.history(db, accountId, symbol, query).execute()));
       }
-      // Across symbols: the newest `limit` of each symbol the account traded, each a short range of
-      // the (account, symbol, id) index, merged here. In one query SQLite would read and sort every
-      // order of the account (126 ms for a bot with 300,000 orders, the server's thread blocked),
-      // and an (account, id) index would cost every trading batch about 10 % (bench:orders).
-      const merged: Array<Selectable<OrdersTable>> = [];
-      const symbols = query.symbol !== undefined ? [query.symbol] : await symbolsOf(accountId);
-      for (const symbol of symbols) merged.push(...(await historyOn(accountId, symbol, query)));
+      // Newest first; paging forward (`fromId`) takes the oldest `limit`, still returned newest first.
       const forward = query.fromId !== undefined;
-      merged.sort((a, b) => (forward ? Number(a.id) - Number(b.id) : Number(b.id) - Number(a.id)));
-      const page = merged.slice(0, query.limit);
+      candidates.sort((a, b) => (forward ? a.id - b.id : b.id - a.id));
+      const page = candidates.slice(0, query.limit);
       return (forward ? page.reverse() : page).map(toOrder);
     },
   };

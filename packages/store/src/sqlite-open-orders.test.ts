@@ -48,15 +48,16 @@ function orderIndexes(file: string): string[] {
 }
 
 // The embedded store only: which B-trees a batch writes is SQLite's page-level concern.
-describe('open orders on the embedded store', () => {
-  let dir: string;
-  let file: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'lockstep-open-orders-'));
-    file = join(dir, 'lockstep.db');
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+// Every test gets a data folder of its own.
+let dir: string;
+let file: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lockstep-orders-'));
+  file = join(dir, 'lockstep.db');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+describe('open orders on the embedded store', () => {
   it('keeps no (account, status) index, and reads open orders through the partial index', async () => {
     const store = await openSqliteStore(file);
     await store.repos.orders.upsertMany([
@@ -99,14 +100,6 @@ describe('open orders on the embedded store', () => {
 });
 
 describe('order history across symbols on the embedded store', () => {
-  let dir: string;
-  let file: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'lockstep-order-history-'));
-    file = join(dir, 'lockstep.db');
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
   it('pages across symbols by merging per-symbol ranges, without sorting all of the account orders', async () => {
     const store = await openSqliteStore(file);
     // Two symbols interleaved, so neither per-symbol order is the answer.
