@@ -54,26 +54,23 @@ export async function spawnServer(
     },
   );
   let err = '';
-  let stdout = (): string => '';
+  let out = '';
   child.stderr!.on('data', (chunk: Buffer) => (err = (err + chunk.toString()).slice(-4000)));
   const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
     let found = false;
     // The pipe is drained for the child's whole life (a full pipe would block its writes); the
-    // URL is searched for until it appears, then only the last 64 KB are kept for `stdout()`.
+    // URL is searched for until it appears, and only the last 64 KB are kept for `stdout()`.
     child.stdout!.on('data', (chunk: Buffer) => {
       out = (out + chunk.toString()).slice(-65_536);
-      if (found) return;
-      const match = /Lockstep is running at (http:\/\/\S+)/.exec(out);
+      const match = found ? null : /Lockstep is running at (http:\/\/\S+)/.exec(out);
       if (match) {
         found = true;
         resolve(match[1]!);
       }
     });
-    stdout = () => out;
     child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${err.slice(-2000)}`)));
   });
-  return { child, url, stderr: () => err, stdout: () => stdout() };
+  return { child, url, stderr: () => err, stdout: () => out };
 }
 
 /** Starts `apps/server/src/main.ts` on a free port over `dataDir` and waits for its URL. */

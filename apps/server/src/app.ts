@@ -12,7 +12,7 @@ import { resolveConfig, type ServerConfig, type ServerOptions } from './config.t
 import { createMetrics, type Metrics } from './metrics.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/errors.ts';
 import { DebugRequestLog } from './http/request-log.ts';
-import { installSecurityHeaders, standardSecurityHeaderLines } from './http/security-headers.ts';
+import { installSecurityHeaders, rawHttpAnswer } from './http/security-headers.ts';
 import { credentialOf, sameOrigin } from './http/authentication.ts';
 import { refuseNonFiniteNumbers } from './http/finite-numbers.ts';
 import { AuthService } from './services/auth-service.ts';
@@ -323,18 +323,14 @@ function attachWebSocket(app: FastifyInstance, hub: RealtimeHub): void {
   function routeUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = (request.url ?? '').split('?')[0];
     if (path !== '/v1/ws') {
-      socket.end(
-        `HTTP/1.1 404 Not Found\r\n${standardSecurityHeaderLines}Connection: close\r\nContent-Length: 0\r\n\r\n`,
-      );
+      socket.end(rawHttpAnswer('404 Not Found'));
       return;
     }
     const credential = credentialOf(request.headers);
     // A cookie rides along on any page's handshake, so a cookie-authenticated socket must come
     // from this server's own origin (cross-site WebSocket hijacking).
     if (credential?.via === 'cookie' && !sameOrigin(request.headers)) {
-      socket.end(
-        `HTTP/1.1 403 Forbidden\r\n${standardSecurityHeaderLines}Connection: close\r\nContent-Length: 0\r\n\r\n`,
-      );
+      socket.end(rawHttpAnswer('403 Forbidden'));
       return;
     }
     hub.handleUpgrade(request, socket, head, credential?.token ?? null);

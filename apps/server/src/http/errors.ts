@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LockstepError, type ErrorBody } from '@lockstep/protocol';
-import { standardSecurityHeaderLines, standardSecurityHeaders } from './security-headers.ts';
+import { rawHttpAnswer, standardSecurityHeaders } from './security-headers.ts';
 
 interface AjvIssue {
   instancePath?: string;
@@ -139,9 +139,6 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
   const body: ErrorBody = tooLarge
     ? { code: 'HEADERS_TOO_LARGE', message: 'the request line or headers are too large' }
     : { code: 'MALFORMED_REQUEST', message: 'the HTTP request is malformed' };
-  const json = JSON.stringify(body);
   const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
-  socket.end(
-    `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\n${standardSecurityHeaderLines}Connection: close\r\n\r\n${json}`,
-  );
+  socket.end(rawHttpAnswer(status, JSON.stringify(body)));
 }

@@ -10,7 +10,7 @@ import helmet from 'helmet';
  * the same object. (`@fastify/helmet` ran helmet's twelve middlewares and built reply decorators on
  * every request; without them `bench:orders` used 13 % less server CPU per request.)
  */
-export function securityHeaders(): Readonly<Record<string, string>> {
+function securityHeaders(): Readonly<Record<string, string>> {
   const headers: Record<string, string> = {};
   const recorder = {
     setHeader(name: string, value: string | number | readonly string[]) {
@@ -37,10 +37,22 @@ export function securityHeaders(): Readonly<Record<string, string>> {
 /** The headers, computed when this module loads. */
 export const standardSecurityHeaders = securityHeaders();
 
-/** The same headers as raw HTTP/1.1 header lines (each ending in CRLF), for answers written on a socket. */
-export const standardSecurityHeaderLines = Object.entries(standardSecurityHeaders)
+const securityHeaderLines = Object.entries(standardSecurityHeaders)
   .map(([name, value]) => `${name}: ${value}\r\n`)
   .join('');
+
+/**
+ * A whole HTTP/1.1 answer, security headers included, for the requests refused on the raw socket
+ * before Fastify sees them (a parser error, a WebSocket upgrade refused); the connection closes.
+ */
+export function rawHttpAnswer(status: string, json?: string): string {
+  const body = json === undefined ? '' : json;
+  const type = json === undefined ? '' : 'Content-Type: application/json; charset=utf-8\r\n';
+  return (
+    `HTTP/1.1 ${status}\r\n${type}Content-Length: ${Buffer.byteLength(body)}\r\n` +
+    `${securityHeaderLines}Connection: close\r\n\r\n${body}`
+  );
+}
 
 /**
  * Sets the security headers on every response that passes Fastify's hooks: matched routes, 404s,
