@@ -62,8 +62,10 @@ async function main(): Promise<void> {
     });
     const startedAt = performance.now();
     const cpuBefore = await server.probe(false);
+    const batchesBefore = await groupCommit(server.url);
     await Promise.all(loops);
     const cpuAfter = await server.probe(false);
+    const batchesAfter = await groupCommit(server.url);
     const elapsedS = (performance.now() - startedAt) / 1000;
     // CPU time per request varies less than requests/s on a shared VM: a change that makes the
     // server cheaper shows here even when the other core is busy.
@@ -81,6 +83,22 @@ async function main(): Promise<void> {
       `requests/s ${Math.round((orders + cancels) / elapsedS)}, p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${pct(1)} ms`,
     );
     console.log(`server CPU ${cpuMicrosPerRequest} µs per request, ${serverCores} cores busy on average`);
+    // The server's own group-commit metrics: how many commands shared a commit, and where a batch's
+    // time went (the engine, then the durable write with its fsync, which blocks the server's thread).
+    const batches = batchesAfter.count - batchesBefore.count;
+    const commandsPerBatch =
+      Math.round(((batchesAfter.commands - batchesBefore.commands) / batches) * 10) / 10;
+    const engineMsPerBatch =
+      Math.round(((batchesAfter.runSeconds - batchesBefore.runSeconds) / batches) * 1e5) / 100;
+    const commitMsPerBatch =
+      Math.round(((batchesAfter.commitSeconds - batchesBefore.commitSeconds) / batches) * 1e5) / 100;
+    const commitShare = Math.round(
+      ((batchesAfter.commitSeconds - batchesBefore.commitSeconds) / elapsedS) * 100,
+    );
+    console.log(
+      `${batches} batches, ${commandsPerBatch} commands each; per batch: engine ${engineMsPerBatch} ms, ` +
+        `durable commit ${commitMsPerBatch} ms (${commitShare} % of the run)`,
+    );
     console.log(
       JSON.stringify({
         ordersPerSec: Math.round((orders + cancels) / elapsedS),
@@ -91,6 +109,8 @@ async function main(): Promise<void> {
         refused,
         serverCpuMicrosPerRequest: cpuMicrosPerRequest,
         serverCores,
+        commandsPerBatch,
+        commitMsPerBatch,
       }),
     );
   } finally {
@@ -114,6 +134,24 @@ async function fundedAccounts(url: string, dataDir: string): Promise<string[]> {
     tokens.push(client.credential!);
   }
   return tokens;
+}
+
+/** The server's group-commit totals from its Prometheus metrics. */
+async function groupCommit(
+  url: string,
+): Promise<{ count: number; commands: number; runSeconds: number; commitSeconds: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (name: string): number => {
+    const line = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+    if (!line) throw new Error(`the server reports no ${name}`);
+    return Number(line[1]);
+  };
+  return {
+    count: value('lockstep_engine_batch_commands_count'),
+    commands: value('lockstep_engine_batch_commands_sum'),
+    runSeconds: value('lockstep_engine_batch_run_seconds_sum'),
+    commitSeconds: value('lockstep_engine_commit_seconds_sum'),
+  };
 }
 
 function codeOf(body: unknown): unknown {

@@ -1,7 +1,36 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { loginDevice, registerAccount, startTestServer, type TestServer } from '../support/server.ts';
+import { fundedPair } from '../support/trading.ts';
+
+/** The group-commit metrics, read from the Prometheus text as an operator's scraper would. */
+async function engineMetrics(url: string) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (name: string): number => {
+    const line = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+    if (!line) throw new Error(`metric ${name} missing`);
+    return Number(line[1]);
+  };
+  return {
+    batches: value('lockstep_engine_batch_commands_count'),
+    commandsSum: value('lockstep_engine_batch_commands_sum'),
+    runCount: value('lockstep_engine_batch_run_seconds_count'),
+    commitCount: value('lockstep_engine_commit_seconds_count'),
+    commitSum: value('lockstep_engine_commit_seconds_sum'),
+    queue: value('lockstep_engine_queue_commands'),
+    refusals: value('lockstep_engine_refusals_total'),
+  };
+}
+
+const restingSell = {
+  symbol: 'BTCUSDT',
+  side: 'SELL',
+  type: 'LIMIT',
+  timeInForce: 'GTC',
+  quantity: '0.01',
+} as const;
+const restingBuy = { ...restingSell, side: 'BUY' } as const;
 
 describe('operations endpoints (F3) and the API description', () => {
   let server: TestServer;
@@ -48,6 +77,28 @@ describe('operations endpoints (F3) and the API description', () => {
     expect(after.ok - before.ok).toBe(3);
     expect(after.histogram - before.histogram).toBe(3);
     expect(after.missing - before.missing).toBe(2);
+  });
+
+  it('reports group commit: every engine command in exactly one batch, with its engine and commit time', async () => {
+    const { alice, bob } = await fundedPair(server);
+    const before = await engineMetrics(server.url);
+    // One at a time: each order is alone in its batch.
+    for (let i = 0; i < 4; i += 1) await bob.placeOrder({ ...restingSell, price: `${60_000 + i}.00` });
+    // Together: they share batches, however the requests happen to arrive.
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) => alice.placeOrder({ ...restingBuy, price: `${40_000 + i}.00` })),
+    );
+    const after = await engineMetrics(server.url);
+    expect(after.commandsSum - before.commandsSum).toBe(16);
+    const batches = after.batches - before.batches;
+    expect(batches).toBeGreaterThanOrEqual(5);
+    expect(batches).toBeLessThanOrEqual(16);
+    // The engine and the commit are timed once per batch.
+    expect(after.runCount - before.runCount).toBe(batches);
+    expect(after.commitCount - before.commitCount).toBe(batches);
+    expect(after.commitSum).toBeGreaterThan(before.commitSum);
+    expect(after.queue).toBe(0);
+    expect(after.refusals).toBe(before.refusals);
   });
 
   it('sends the same security headers on answers, errors and unknown paths', async () => {
@@ -212,5 +263,45 @@ describe('operations endpoints (F3) and the API description', () => {
     const response = await fetch(`${server.url}/api/v3/ping`);
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('a full engine queue', () => {
+  it('refuses what does not fit with ENGINE_BUSY, counts each refusal, and runs what was queued', async () => {
+    const server = await startTestServer({ engineQueueMax: 3 });
+    try {
+      const trader = await loginDevice(server, await registerAccount(server), 'desktop');
+      const account = (await trader.me()).account.id;
+      const before = await engineMetrics(server.url);
+      const usdt = server.trading.host.reader.assetId('USDT')!;
+      // Submitted in one turn of the loop: three wait for the batch, the other seven find it full.
+      const submitted = Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) =>
+          server.trading.submit({
+            kind: 'deposit',
+            account,
+            asset: usdt,
+            amount: 1e8,
+            txId: `busy-${i}`,
+          }),
+        ),
+      );
+      // Before the batch is cut, the gauge shows the three waiting.
+      const waiting = await server.metrics.registry.getSingleMetricAsString('lockstep_engine_queue_commands');
+      expect(waiting).toMatch(/^lockstep_engine_queue_commands 3$/m);
+      const results = await submitted;
+      const refused = results.filter(
+        (r) => r.status === 'rejected' && (r.reason as { code?: string }).code === 'ENGINE_BUSY',
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+      expect(refused).toHaveLength(7);
+      const after = await engineMetrics(server.url);
+      expect(after.refusals - before.refusals).toBe(7);
+      expect(after.commandsSum - before.commandsSum).toBe(3);
+      // The three that fit are credited; the refused seven changed nothing.
+      expect(server.trading.host.reader.balance(account, usdt).free).toBe(3e8);
+    } finally {
+      await server.dispose();
+    }
   });
 });

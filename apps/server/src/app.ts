@@ -74,7 +74,11 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
   const metrics = createMetrics();
   const auth = new AuthService(store, bus, config);
   const hub = new RealtimeHub(auth, store, bus, config, metrics.hub);
-  const trading = await TradingService.start(store, bus, config.now);
+  const trading = await TradingService.start(store, bus, {
+    now: config.now,
+    queueMax: config.engineQueueMax,
+    metrics: metrics.engine,
+  });
   hub.attachMarketFeed(trading.feed, trading.symbols());
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir });
   const box = SecretBox.open(config.dataDir, config.secretKey);

@@ -71,6 +71,8 @@ export interface ServerConfig {
   mailFrom: string;
   /** Key (base64url, 32 bytes) sealing secrets at rest; `dataDir/secret-key` when absent. A cluster shares one. */
   secretKey: string | undefined;
+  /** Commands that may wait for the next engine batch; beyond them orders are refused with ENGINE_BUSY. */
+  engineQueueMax: number;
   /** The clock every rule reads; tests inject one to test expiry without waiting. */
   now: () => number;
 }
@@ -117,6 +119,7 @@ export function resolveConfig(options: ServerOptions = {}): ServerConfig {
     publicUrl: options.publicUrl?.replace(/\/+$/, ''),
     mailFrom: options.mailFrom ?? 'Lockstep <no-reply@lockstep.localhost>',
     secretKey: options.secretKey,
+    engineQueueMax: options.engineQueueMax ?? 50_000,
     now: options.now ?? Date.now,
   };
 }

@@ -10,6 +10,7 @@ import {
 import { demoAssets, demoMarkets } from '../trading/demo-markets.ts';
 import {
   TradingHost,
+  type BatchTiming,
   type CommittedBatch,
   type JournalEntry,
   type TradingHostOptions,
@@ -102,6 +103,22 @@ describe('TradingHost', () => {
     expect(outcomes[5]!.events.filter((e) => e.kind === 'trade')).toHaveLength(2);
     expect(port.entries.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(host.reader.audit().ok).toBe(true);
+  });
+
+  it('times every durable batch once, with its size, and never a batch that failed to commit', async () => {
+    const port = new MemoryPort();
+    const timings: BatchTiming[] = [];
+    const host = await TradingHost.start(port, options({ onBatchTimed: (t) => timings.push(t) }));
+    await Promise.all(session().map((c) => host.submit(c)));
+    await host.submit(deposit(1, usdt, 1e8, 'tx-alone'));
+    port.failNext = true;
+    await expect(host.submit(deposit(1, usdt, 1e8, 'tx-lost'))).rejects.toThrow('disk full');
+    expect(timings.map((t) => t.commands)).toEqual(port.batches.map((b) => b.entries.length));
+    expect(timings.map((t) => t.commands)).toEqual([7, 1]);
+    for (const t of timings) {
+      expect(t.runSeconds).toBeGreaterThanOrEqual(0);
+      expect(t.commitSeconds).toBeGreaterThanOrEqual(0);
+    }
   });
 
   it('rebuilds exactly the same state after a restart, from the journal or from a snapshot', async () => {

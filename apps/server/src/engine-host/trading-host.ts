@@ -64,6 +64,17 @@ export interface TradingHostOptions {
   now: () => number;
   /** Called after each batch is durable, before its commands are answered (public market data). */
   onCommitted?: (batch: CommittedBatch) => void;
+  /** Called after each durable batch with its size and where its time went (operator metrics). */
+  onBatchTimed?: (timing: BatchTiming) => void;
+}
+
+/** How long one batch took, split where an operator can act on it. */
+export interface BatchTiming {
+  commands: number;
+  /** Running the commands through the engine and decoding their events (the engine's CPU). */
+  runSeconds: number;
+  /** Writing the batch to the store until it is durable (the fsync on SQLite), snapshot included. */
+  commitSeconds: number;
 }
 
 /**
@@ -105,6 +116,11 @@ export class TradingHost {
     return this.queue.submit(command);
   }
 
+  /** Commands waiting for a batch (the one being committed not counted). */
+  get queueLength(): number {
+    return this.queue.length;
+  }
+
   /** Lets queued commands finish and refuses new ones. */
   close(): Promise<void> {
     return this.queue.close();
@@ -139,9 +155,11 @@ export class TradingHost {
     if (this.diverged) await this.rebuild();
     const startSeq = this.journalSeq;
     const at = this.options.now();
+    const started = performance.now();
     const outcomes = commands.map((command) => this.run(command, at));
     const entries = outcomes.map((outcome, i) => ({ seq: outcome.journalSeq, command: commands[i]! }));
     const batch = { entries, outcomes, at };
+    const ran = performance.now();
     try {
       await this.port.commit(batch);
     } catch (error) {
@@ -155,6 +173,11 @@ export class TradingHost {
       await this.port.saveSnapshot(seq, this.engine.exportState());
       this.snapshotSeq = seq;
     }
+    this.options.onBatchTimed?.({
+      commands: commands.length,
+      runSeconds: (ran - started) / 1000,
+      commitSeconds: (performance.now() - ran) / 1000,
+    });
     // Public market data goes out only for what is durable, like the account streams.
     this.options.onCommitted?.(batch);
     return outcomes;

@@ -10,6 +10,7 @@ import {
 import type { OrderPageQuery, OrderRecord, Repositories, Store, TradePageQuery } from '@lockstep/store';
 import { QueueRefusal } from '../engine-host/group-commit-queue.ts';
 import { TradingHost, type CommandOutcome } from '../engine-host/trading-host.ts';
+import type { EngineMetrics } from '../metrics.ts';
 import { StoreTradingPort } from '../engine-host/store-port.ts';
 import type { EventBus } from '../services/event-bus.ts';
 import { demoAssets, demoLayout, demoMarkets } from './demo-markets.ts';
@@ -39,9 +40,15 @@ export class TradingService {
     readonly feed: MarketFeed,
     /** Where the sync service plugs into every batch's transaction (notifications, price alerts). */
     readonly batchHooks: { current?: TradingBatchHooks },
+    private readonly metrics: EngineMetrics | undefined,
   ) {}
 
-  static async start(store: Store, bus: EventBus, now: () => number): Promise<TradingService> {
+  static async start(
+    store: Store,
+    bus: EventBus,
+    options: { now: () => number; queueMax: number; metrics?: EngineMetrics },
+  ): Promise<TradingService> {
+    const { now, metrics } = options;
     const presenter = new TradingPresenter(demoLayout(feeAccountId));
     const feed = new MarketFeed(presenter);
     const port = new StoreTradingPort(store, bus, presenter, new Set([feeAccountId]));
@@ -49,12 +56,14 @@ export class TradingService {
       assets: demoAssets,
       markets: demoMarkets,
       feeAccountId,
-      queue: { batchSizeMax: 512, queueLengthMax: 50_000 },
+      queue: { batchSizeMax: 512, queueLengthMax: options.queueMax },
       snapshotEveryEntries: 50_000,
       now,
       onCommitted: (batch) => feed.publish(batch),
+      onBatchTimed: metrics && ((timing) => metrics.batch(timing)),
     });
-    return new TradingService(host, store, presenter, feed, port.hooks);
+    metrics?.watchQueue(() => host.queueLength);
+    return new TradingService(host, store, presenter, feed, port.hooks, metrics);
   }
 
   /** Submits a command, turning a full queue into ENGINE_BUSY. */
@@ -62,7 +71,10 @@ export class TradingService {
     try {
       return await this.host.submit(command);
     } catch (error) {
-      if (error instanceof QueueRefusal) throw new LockstepError('ENGINE_BUSY', error.message);
+      if (error instanceof QueueRefusal) {
+        if (error.reason === 'full') this.metrics?.refused();
+        throw new LockstepError('ENGINE_BUSY', error.message);
+      }
       throw error;
     }
   }
