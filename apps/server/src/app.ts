@@ -74,10 +74,13 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
   const metrics = createMetrics();
   const auth = new AuthService(store, bus, config);
   const hub = new RealtimeHub(auth, store, bus, config, metrics.hub);
+  // Counted once the HTTP server exists; group commit lets the loop turn while it grows.
+  let acceptedConnections = 0;
   const trading = await TradingService.start(store, bus, {
     now: config.now,
     queueMax: config.engineQueueMax,
     metrics: metrics.engine,
+    acceptedConnections: () => acceptedConnections,
   });
   hub.attachMarketFeed(trading.feed, trading.symbols());
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir });
@@ -123,6 +126,9 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
     apiKeys,
     sync,
     chain,
+  });
+  app.server.on('connection', () => {
+    acceptedConnections += 1;
   });
   securityService.onMailError = (error) => app.log.error({ err: error }, 'sending a security email failed');
   chain.log = app.log;

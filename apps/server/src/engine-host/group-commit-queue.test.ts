@@ -61,6 +61,40 @@ describe('GroupCommitQueue', () => {
     expect(batches).toEqual([[1, 2, 3]]);
   });
 
+  it('waits while connections are being accepted, one per turn as libuv does, so a burst shares the first commit', async () => {
+    const burst = async (counted: boolean): Promise<number[][]> => {
+      const batches: number[][] = [];
+      let accepted = 0;
+      const queue = new GroupCommitQueue(
+        (commands: readonly number[]) => {
+          batches.push([...commands]);
+          return Promise.resolve(commands.map((c) => c));
+        },
+        {
+          batchSizeMax: 100,
+          queueLengthMax: 1000,
+          acceptedConnections: counted ? () => accepted : undefined,
+        },
+      );
+      const submitted: Array<Promise<number>> = [queue.submit(0)];
+      // Ten connections, accepted one per turn; each sends its command in the turn after.
+      await new Promise<void>((resolve) => {
+        const acceptNext = (n: number): void => {
+          accepted += 1;
+          setImmediate(() => submitted.push(queue.submit(n)));
+          if (n < 10) setImmediate(() => acceptNext(n + 1));
+          else setImmediate(resolve);
+        };
+        setImmediate(() => acceptNext(1));
+      });
+      await Promise.all(submitted);
+      return batches;
+    };
+    expect((await burst(true))[0]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // Without the count, the batch is cut after one turn and the burst trickles in batch by batch.
+    expect((await burst(false))[0]).toEqual([0]);
+  });
+
   it('caps batches at batchSizeMax and refuses beyond queueLengthMax', async () => {
     const runner = controllableRunner();
     const queue = new GroupCommitQueue(runner.run, { batchSizeMax: 2, queueLengthMax: 3 });

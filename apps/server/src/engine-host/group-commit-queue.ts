@@ -11,6 +11,23 @@ export interface GroupCommitOptions {
   batchSizeMax: number;
   /** Most commands waiting (not counting the batch being committed); beyond it submissions are refused. */
   queueLengthMax: number;
+  /**
+   * How many connections the server has accepted so far. libuv accepts at most one new connection
+   * per turn of the event loop since 1.45 (Node 20; libuv#3696), and a batch's commit holds the
+   * loop for milliseconds: with one turn per batch a server under load took one connection per
+   * commit, and the 64th client of a burst waited about a second for its first answer. While this
+   * count grows from one turn to the next, the batch waits another turn (an idle turn costs about
+   * 2 µs), so a burst of connections is accepted, and its requests read, before the commit.
+   */
+  acceptedConnections?: () => number;
+}
+
+/** Turns a batch waits at most for connections still being accepted, so a flood cannot starve it. */
+export const turnsPerBatchMax = 64;
+
+/** One turn of the event loop, poll phase included. */
+function loopTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 interface Waiting<C, R> {
@@ -44,6 +61,24 @@ export class GroupCommitQueue<C, R> {
       throw new RangeError('bounds must be at least 1');
   }
 
+  /**
+   * Lets the loop read the sockets, then keeps it turning while each turn accepts a connection.
+   * A batch started by a request is scheduled from the poll phase, so its first turn reaches the
+   * check phase of the same iteration without polling again: accepts are counted from the second.
+   */
+  private async turnsBeforeBatch(): Promise<void> {
+    await loopTurn();
+    const accepted = this.options.acceptedConnections;
+    if (!accepted) return;
+    let seen: number;
+    let turns = 1;
+    do {
+      seen = accepted();
+      await loopTurn();
+      turns += 1;
+    } while (accepted() !== seen && turns < turnsPerBatchMax);
+  }
+
   /** Commands waiting for a batch. */
   get length(): number {
     return this.waiting.length;
@@ -57,7 +92,7 @@ export class GroupCommitQueue<C, R> {
       this.waiting.push({ command, resolve, reject });
       if (!this.running) {
         this.running = true;
-        setImmediate(() => void this.drain());
+        void this.turnsBeforeBatch().then(() => this.drain());
       }
     });
   }
@@ -82,7 +117,7 @@ export class GroupCommitQueue<C, R> {
         for (const w of batch) w.reject(error);
       }
       // Let the loop read the requests that came in during the commit: they form the next batch.
-      if (this.waiting.length > 0) await new Promise((resolve) => setImmediate(resolve));
+      if (this.waiting.length > 0) await this.turnsBeforeBatch();
     }
     this.running = false;
     for (const resolve of this.idle.splice(0)) resolve();

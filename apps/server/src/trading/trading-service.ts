@@ -46,7 +46,13 @@ export class TradingService {
   static async start(
     store: Store,
     bus: EventBus,
-    options: { now: () => number; queueMax: number; metrics?: EngineMetrics },
+    options: {
+      now: () => number;
+      queueMax: number;
+      metrics?: EngineMetrics;
+      /** The HTTP server's count of accepted connections (see GroupCommitOptions). */
+      acceptedConnections?: () => number;
+    },
   ): Promise<TradingService> {
     const { now, metrics } = options;
     const presenter = new TradingPresenter(demoLayout(feeAccountId));
@@ -56,7 +62,11 @@ export class TradingService {
       assets: demoAssets,
       markets: demoMarkets,
       feeAccountId,
-      queue: { batchSizeMax: 512, queueLengthMax: options.queueMax },
+      queue: {
+        batchSizeMax: 512,
+        queueLengthMax: options.queueMax,
+        acceptedConnections: options.acceptedConnections,
+      },
       snapshotEveryEntries: 50_000,
       now,
       onCommitted: (batch) => feed.publish(batch),
