@@ -188,12 +188,16 @@ const stackMarkers = [/ {4}at /, /\.[cm]?[jt]s:\d+/];
 
 /**
  * The answer's text without the field name it echoes: a validation error names the field the
- * request sent, so a random key such as `ts:` comes back in it and is no leak.
+ * request sent (in `field`, and at the start of `message`), so a random key such as `ts:` comes
+ * back in it and is no leak. Only those two echoes are taken out; everything else is checked.
  */
 function withoutEchoedField(text: string): string {
   const body = parseJson(text);
-  if (!isRecord(body) || typeof body.field !== 'string' || body.field === '') return text;
-  return text.split(JSON.stringify(body.field).slice(1, -1)).join('');
+  if (!isRecord(body) || typeof body.field !== 'string') return text;
+  const { field, ...rest } = body;
+  if (typeof rest.message === 'string' && rest.message.startsWith(field))
+    rest.message = rest.message.slice(field.length);
+  return JSON.stringify(rest);
 }
 
 function parseJson(text: string): unknown {

@@ -8,7 +8,7 @@ import { fundedPair } from '../support/trading.ts';
 async function engineMetrics(url: string) {
   const text = await (await fetch(`${url}/metrics`)).text();
   const value = (name: string): number => {
-    const line = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+    const line = new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
     if (!line) throw new Error(`metric ${name} missing`);
     return Number(line[1]);
   };
@@ -16,10 +16,11 @@ async function engineMetrics(url: string) {
     batches: value('lockstep_engine_batch_commands_count'),
     commandsSum: value('lockstep_engine_batch_commands_sum'),
     runCount: value('lockstep_engine_batch_run_seconds_count'),
-    commitCount: value('lockstep_engine_commit_seconds_count'),
-    commitSum: value('lockstep_engine_commit_seconds_sum'),
+    storeCount: value('lockstep_engine_batch_store_seconds_count'),
+    storeSum: value('lockstep_engine_batch_store_seconds_sum'),
     queue: value('lockstep_engine_queue_commands'),
-    refusals: value('lockstep_engine_refusals_total'),
+    refusals: value('lockstep_engine_refusals_total{reason="full"}'),
+    commitFailures: value('lockstep_engine_store_failures_total{stage="commit"}'),
   };
 }
 
@@ -95,8 +96,9 @@ describe('operations endpoints (F3) and the API description', () => {
     expect(batches).toBeLessThanOrEqual(16);
     // The engine and the commit are timed once per batch.
     expect(after.runCount - before.runCount).toBe(batches);
-    expect(after.commitCount - before.commitCount).toBe(batches);
-    expect(after.commitSum).toBeGreaterThan(before.commitSum);
+    expect(after.storeCount - before.storeCount).toBe(batches);
+    expect(after.storeSum).toBeGreaterThan(before.storeSum);
+    expect(after.commitFailures).toBe(0);
     expect(after.queue).toBe(0);
     expect(after.refusals).toBe(before.refusals);
   });

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -76,10 +76,30 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
   const hub = new RealtimeHub(auth, store, bus, config, metrics.hub);
   // Counted once the HTTP server exists; group commit lets the loop turn while it grows.
   let acceptedConnections = 0;
+  // The engine host starts before the HTTP app that owns the logger; failures found before that
+  // are thrown by the start itself.
+  const engineLog: { current?: FastifyBaseLogger } = {};
   const trading = await TradingService.start(store, bus, {
     now: config.now,
     queueMax: config.engineQueueMax,
     metrics: metrics.engine,
+    observer: {
+      ...metrics.engine,
+      commitFailed: (error) => {
+        metrics.engine.commitFailed(error);
+        engineLog.current?.error(
+          { err: error },
+          'an engine batch failed to commit; none of its commands was acknowledged',
+        );
+      },
+      snapshotFailed: (error) => {
+        metrics.engine.snapshotFailed(error);
+        engineLog.current?.error(
+          { err: error },
+          'writing an engine snapshot failed; the next batch tries again',
+        );
+      },
+    },
     acceptedConnections: () => acceptedConnections,
   });
   hub.attachMarketFeed(trading.feed, trading.symbols());
@@ -130,6 +150,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
   app.server.on('connection', () => {
     acceptedConnections += 1;
   });
+  engineLog.current = app.log;
   securityService.onMailError = (error) => app.log.error({ err: error }, 'sending a security email failed');
   chain.log = app.log;
   const breached = loadBreachedPasswords();

@@ -1,11 +1,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { BatchTiming } from './engine-host/trading-host.ts';
+import type { TradingHostObserver } from './engine-host/trading-host.ts';
 import type { HubMetrics } from './realtime/hub.ts';
 
-/** What the trading engine's host reports: every durable batch, every refusal of a full queue. */
-export interface EngineMetrics {
-  batch(timing: BatchTiming): void;
-  refused(): void;
+/** What the trading engine's host reports: its batches and snapshots, and every refused command. */
+export interface EngineMetrics extends TradingHostObserver {
+  /** A command refused with ENGINE_BUSY: the queue was full, or the host is stopping. */
+  refused(reason: 'full' | 'closed'): void;
   /** Where the queue-length gauge reads from, once the host runs. */
   watchQueue(length: () => number): void;
 }
@@ -49,7 +49,7 @@ export function createMetrics() {
     eventsSent: (count) => eventsSent.inc(count),
   };
   // Group commit as an operator tunes it: how many commands share a commit, how long the engine
-  // and the durable write each take, and whether requests are piling up or being turned away.
+  // and the store each take, and whether requests are piling up or being turned away.
   const batchCommands = new Histogram({
     name: 'lockstep_engine_batch_commands',
     help: 'Commands per group-commit batch.',
@@ -62,10 +62,22 @@ export function createMetrics() {
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
     registers: [registry],
   });
-  const batchCommit = new Histogram({
-    name: 'lockstep_engine_commit_seconds',
-    help: 'Time from a batch written to the store until it is durable (fsync on SQLite).',
+  const batchStore = new Histogram({
+    name: 'lockstep_engine_batch_store_seconds',
+    help: 'Time a batch takes in the store: its transaction until durable (fsync on SQLite), then its events handed to live connections.',
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [registry],
+  });
+  const snapshots = new Histogram({
+    name: 'lockstep_engine_snapshot_seconds',
+    help: 'Time to write a snapshot of the engine (one per 50,000 journal entries).',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const failures = new Counter({
+    name: 'lockstep_engine_store_failures_total',
+    help: 'Store writes of the engine that failed: a batch commit (nothing acknowledged) or a snapshot (retried).',
+    labelNames: ['stage'] as const,
     registers: [registry],
   });
   let queueLength = (): number => 0;
@@ -79,16 +91,23 @@ export function createMetrics() {
   });
   const refusals = new Counter({
     name: 'lockstep_engine_refusals_total',
-    help: 'Commands refused with ENGINE_BUSY because the queue was full.',
+    help: 'Commands refused with ENGINE_BUSY: the queue was full, or the engine was stopping.',
+    labelNames: ['reason'] as const,
     registers: [registry],
   });
+  // Zero-valued series exist from the start, so a scraper sees a rate of 0, not a missing series.
+  for (const reason of ['full', 'closed']) refusals.inc({ reason }, 0);
+  for (const stage of ['commit', 'snapshot']) failures.inc({ stage }, 0);
   const engine: EngineMetrics = {
     batch: (timing) => {
       batchCommands.observe(timing.commands);
       batchRun.observe(timing.runSeconds);
-      batchCommit.observe(timing.commitSeconds);
+      batchStore.observe(timing.storeSeconds);
     },
-    refused: () => refusals.inc(),
+    commitFailed: () => failures.inc({ stage: 'commit' }),
+    snapshot: (seconds) => snapshots.observe(seconds),
+    snapshotFailed: () => failures.inc({ stage: 'snapshot' }),
+    refused: (reason) => refusals.inc({ reason }),
     watchQueue: (length) => {
       queueLength = length;
     },

@@ -53,6 +53,11 @@ export function addServeOptions(command: Command): Command {
       '5',
     )
     .option(
+      '--engine-queue-max <commands>',
+      'orders that may wait for the matching engine; beyond them requests are refused with ENGINE_BUSY',
+      '50000',
+    )
+    .option(
       '--log-level <level>',
       'fatal, error, warn, info, debug or trace (env LOG_LEVEL)',
       process.env.LOG_LEVEL ?? 'info',
@@ -76,6 +81,7 @@ export interface ServeFlags {
   mailFrom?: string;
   publicUrl?: string;
   stepUpMinutes?: string;
+  engineQueueMax?: string;
   logLevel: string;
 }
 
@@ -83,6 +89,13 @@ function positiveNumber(name: string, text: string): number {
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0)
     throw new Error(`--${name} must be a positive number, got "${text}"`);
+  return value;
+}
+
+function wholeNumber(name: string, text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < 1)
+    throw new Error(`--${name} must be a whole number of at least 1, got "${text}"`);
   return value;
 }
 
@@ -118,6 +131,7 @@ export function serveOptionsFrom(flags: ServeFlags): ServerOptions {
     mailFrom: flags.mailFrom,
     publicUrl: flags.publicUrl,
     stepUpWindowMs: positiveNumber('step-up-minutes', flags.stepUpMinutes ?? '5') * 60_000,
+    engineQueueMax: wholeNumber('engine-queue-max', flags.engineQueueMax ?? '50000'),
     secretKey: process.env.LOCKSTEP_SECRET_KEY,
     logLevel: flags.logLevel,
   };

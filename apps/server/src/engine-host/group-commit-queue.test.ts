@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GroupCommitQueue, QueueRefusal } from './group-commit-queue.ts';
+import { GroupCommitQueue, QueueRefusal, turnsPerBatchMax } from './group-commit-queue.ts';
 
 /** A batch runner whose commits finish only when the test says so. */
 function controllableRunner() {
@@ -93,6 +93,26 @@ describe('GroupCommitQueue', () => {
     expect((await burst(true))[0]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     // Without the count, the batch is cut after one turn and the burst trickles in batch by batch.
     expect((await burst(false))[0]).toEqual([0]);
+  });
+
+  it('a connection count that throws, or never stops growing, cannot stall a batch', async () => {
+    let calls = 0;
+    for (const acceptedConnections of [
+      (): number => {
+        throw new Error('no count');
+      },
+      (): number => (calls += 1),
+    ]) {
+      const queue = new GroupCommitQueue((commands: readonly number[]) => Promise.resolve([...commands]), {
+        batchSizeMax: 10,
+        queueLengthMax: 10,
+        acceptedConnections,
+      });
+      expect(await Promise.all([queue.submit(1), queue.submit(2)])).toEqual([1, 2]);
+      await queue.close();
+    }
+    // The growing count was read a bounded number of times: the turns stop at turnsPerBatchMax.
+    expect(calls).toBeLessThanOrEqual(2 * turnsPerBatchMax);
   });
 
   it('caps batches at batchSizeMax and refuses beyond queueLengthMax', async () => {

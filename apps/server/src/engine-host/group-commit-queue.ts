@@ -22,7 +22,7 @@ export interface GroupCommitOptions {
   acceptedConnections?: () => number;
 }
 
-/** Turns a batch waits at most for connections still being accepted, so a flood cannot starve it. */
+/** Turns a batch waits at most for connections still being accepted. */
 export const turnsPerBatchMax = 64;
 
 /** One turn of the event loop, poll phase included. */
@@ -49,6 +49,8 @@ interface Waiting<C, R> {
  */
 export class GroupCommitQueue<C, R> {
   private waiting: Array<Waiting<C, R>> = [];
+  /** How long the last batch took, run and commit: the most the next one waits for accepts. */
+  private lastBatchMs = 0;
   private running = false;
   private closed = false;
   private idle: Array<() => void> = [];
@@ -57,26 +59,38 @@ export class GroupCommitQueue<C, R> {
     private readonly runBatch: (commands: readonly C[]) => Promise<readonly R[]>,
     private readonly options: GroupCommitOptions,
   ) {
-    if (options.batchSizeMax < 1 || options.queueLengthMax < 1)
-      throw new RangeError('bounds must be at least 1');
+    const bound = (value: number): boolean => Number.isSafeInteger(value) && value >= 1;
+    if (!bound(options.batchSizeMax) || !bound(options.queueLengthMax))
+      throw new RangeError('bounds must be whole numbers of at least 1');
   }
 
   /**
-   * Lets the loop read the sockets, then keeps it turning while each turn accepts a connection.
-   * A batch started by a request is scheduled from the poll phase, so its first turn reaches the
-   * check phase of the same iteration without polling again: accepts are counted from the second.
+   * Lets the loop read the sockets, then keeps it turning while each turn accepts a connection:
+   * for at most `turnsPerBatchMax` turns and at most as long as the last batch took, so a flood of
+   * connections can delay the waiting commands by no more than one batch's time. A batch started
+   * by a request is scheduled from the poll phase, so its first turn reaches the check phase of
+   * the same iteration without polling again: accepts are counted from the second.
    */
   private async turnsBeforeBatch(): Promise<void> {
     await loopTurn();
     const accepted = this.options.acceptedConnections;
     if (!accepted) return;
+    // A count that cannot be read counts as no growth: the batch is cut, never stalled.
+    const count = (): number => {
+      try {
+        return accepted();
+      } catch {
+        return -1;
+      }
+    };
+    const deadline = performance.now() + Math.max(1, this.lastBatchMs);
     let seen: number;
     let turns = 1;
     do {
-      seen = accepted();
+      seen = count();
       await loopTurn();
       turns += 1;
-    } while (accepted() !== seen && turns < turnsPerBatchMax);
+    } while (count() !== seen && turns < turnsPerBatchMax && performance.now() < deadline);
   }
 
   /** Commands waiting for a batch. */
@@ -107,6 +121,7 @@ export class GroupCommitQueue<C, R> {
   private async drain(): Promise<void> {
     while (this.waiting.length > 0) {
       const batch = this.waiting.splice(0, this.options.batchSizeMax);
+      const started = performance.now();
       try {
         const results = await this.runBatch(batch.map((w) => w.command));
         if (results.length !== batch.length)
@@ -116,6 +131,7 @@ export class GroupCommitQueue<C, R> {
         // The whole batch failed to commit: none of it is acknowledged.
         for (const w of batch) w.reject(error);
       }
+      this.lastBatchMs = performance.now() - started;
       // Let the loop read the requests that came in during the commit: they form the next batch.
       if (this.waiting.length > 0) await this.turnsBeforeBatch();
     }

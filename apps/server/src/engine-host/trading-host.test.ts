@@ -13,6 +13,7 @@ import {
   type BatchTiming,
   type CommittedBatch,
   type JournalEntry,
+  type TradingHostObserver,
   type TradingHostOptions,
   type TradingStorePort,
 } from './trading-host.ts';
@@ -23,6 +24,8 @@ class MemoryPort implements TradingStorePort {
   snapshot: { seq: number; state: EngineSnapshot } | null = null;
   batches: CommittedBatch[] = [];
   failNext = false;
+  /** This many snapshot writes fail before they succeed again. */
+  failSnapshots = 0;
 
   async load() {
     await Promise.resolve();
@@ -45,6 +48,10 @@ class MemoryPort implements TradingStorePort {
   }
   async saveSnapshot(seq: number, state: EngineSnapshot) {
     await Promise.resolve();
+    if (this.failSnapshots > 0) {
+      this.failSnapshots -= 1;
+      throw new Error('snapshot disk full');
+    }
     this.snapshot = { seq, state: JSON.parse(JSON.stringify(state)) as EngineSnapshot };
   }
 }
@@ -58,6 +65,23 @@ const options = (overrides: Partial<TradingHostOptions> = {}): TradingHostOption
   now: () => Date.UTC(2026, 0, 1),
   ...overrides,
 });
+
+/** An observer that keeps what the host reports. */
+function observed() {
+  const seen = {
+    batches: [] as BatchTiming[],
+    commitFailures: [] as string[],
+    snapshotSeconds: [] as number[],
+    snapshotFailures: [] as string[],
+  };
+  const observer: TradingHostObserver = {
+    batch: (timing) => seen.batches.push(timing),
+    commitFailed: (error) => seen.commitFailures.push((error as Error).message),
+    snapshot: (seconds) => seen.snapshotSeconds.push(seconds),
+    snapshotFailed: (error) => seen.snapshotFailures.push((error as Error).message),
+  };
+  return { ...seen, observer };
+}
 
 const btc = 0;
 const usdt = 2;
@@ -105,20 +129,38 @@ describe('TradingHost', () => {
     expect(host.reader.audit().ok).toBe(true);
   });
 
-  it('times every durable batch once, with its size, and never a batch that failed to commit', async () => {
+  it('reports every durable batch once with its size, and a failed commit as a failure, never as a batch', async () => {
     const port = new MemoryPort();
-    const timings: BatchTiming[] = [];
-    const host = await TradingHost.start(port, options({ onBatchTimed: (t) => timings.push(t) }));
+    const seen = observed();
+    const host = await TradingHost.start(port, options({ observer: seen.observer }));
     await Promise.all(session().map((c) => host.submit(c)));
     await host.submit(deposit(1, usdt, 1e8, 'tx-alone'));
     port.failNext = true;
     await expect(host.submit(deposit(1, usdt, 1e8, 'tx-lost'))).rejects.toThrow('disk full');
-    expect(timings.map((t) => t.commands)).toEqual(port.batches.map((b) => b.entries.length));
-    expect(timings.map((t) => t.commands)).toEqual([7, 1]);
-    for (const t of timings) {
+    expect(seen.batches.map((t) => t.commands)).toEqual(port.batches.map((b) => b.entries.length));
+    expect(seen.batches.map((t) => t.commands)).toEqual([7, 1]);
+    for (const t of seen.batches) {
       expect(t.runSeconds).toBeGreaterThanOrEqual(0);
-      expect(t.commitSeconds).toBeGreaterThanOrEqual(0);
+      expect(t.storeSeconds).toBeGreaterThanOrEqual(0);
     }
+    expect(seen.commitFailures).toEqual(['disk full']);
+  });
+
+  it('a snapshot that cannot be written fails no command: the batch stands and the next one tries again', async () => {
+    const port = new MemoryPort();
+    const seen = observed();
+    const host = await TradingHost.start(port, options({ snapshotEveryEntries: 3, observer: seen.observer }));
+    port.failSnapshots = 1;
+    const outcomes = await Promise.all(session().map((c) => host.submit(c)));
+    expect(outcomes.map((o) => o.journalSeq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(seen.snapshotFailures).toEqual(['snapshot disk full']);
+    expect(port.snapshot).toBeNull();
+    await host.submit(deposit(1, usdt, 1e8, 'tx-after'));
+    expect(port.snapshot?.seq).toBe(8);
+    expect(seen.snapshotSeconds).toHaveLength(1);
+    // A restart from that snapshot gives the same engine.
+    const restarted = await TradingHost.start(port, options());
+    expect(restarted.reader.stateHash()).toBe(host.reader.stateHash());
   });
 
   it('rebuilds exactly the same state after a restart, from the journal or from a snapshot', async () => {

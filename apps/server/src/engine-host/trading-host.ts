@@ -64,8 +64,8 @@ export interface TradingHostOptions {
   now: () => number;
   /** Called after each batch is durable, before its commands are answered (public market data). */
   onCommitted?: (batch: CommittedBatch) => void;
-  /** Called after each durable batch with its size and where its time went (operator metrics). */
-  onBatchTimed?: (timing: BatchTiming) => void;
+  /** What the host observed, for operators' metrics and logs. */
+  observer?: TradingHostObserver;
 }
 
 /** How long one batch took, split where an operator can act on it. */
@@ -73,8 +73,23 @@ export interface BatchTiming {
   commands: number;
   /** Running the commands through the engine and decoding their events (the engine's CPU). */
   runSeconds: number;
-  /** Writing the batch to the store until it is durable (the fsync on SQLite), snapshot included. */
-  commitSeconds: number;
+  /**
+   * `TradingStorePort.commit`: the transaction until durable (the fsync on SQLite), then handing
+   * the account events to the live connections.
+   */
+  storeSeconds: number;
+}
+
+/** Callbacks for operators; none of them may throw. */
+export interface TradingHostObserver {
+  /** After each durable batch. */
+  batch(timing: BatchTiming): void;
+  /** A batch whose commit failed: none of its commands was acknowledged. */
+  commitFailed(error: unknown): void;
+  /** After each snapshot written. */
+  snapshot(seconds: number): void;
+  /** A snapshot that could not be written; its batch stands, and the next batch tries again. */
+  snapshotFailed(error: unknown): void;
 }
 
 /**
@@ -160,24 +175,34 @@ export class TradingHost {
     const entries = outcomes.map((outcome, i) => ({ seq: outcome.journalSeq, command: commands[i]! }));
     const batch = { entries, outcomes, at };
     const ran = performance.now();
+    const observer = this.options.observer;
     try {
       await this.port.commit(batch);
     } catch (error) {
       // The engine ran commands the store does not have; rebuild it before the next batch.
       this.diverged = true;
       this.journalSeq = startSeq;
+      observer?.commitFailed(error);
       throw error;
     }
-    if (this.journalSeq - this.snapshotSeq >= this.options.snapshotEveryEntries) {
-      const seq = this.journalSeq;
-      await this.port.saveSnapshot(seq, this.engine.exportState());
-      this.snapshotSeq = seq;
-    }
-    this.options.onBatchTimed?.({
+    observer?.batch({
       commands: commands.length,
       runSeconds: (ran - started) / 1000,
-      commitSeconds: (performance.now() - ran) / 1000,
+      storeSeconds: (performance.now() - ran) / 1000,
     });
+    if (this.journalSeq - this.snapshotSeq >= this.options.snapshotEveryEntries) {
+      const seq = this.journalSeq;
+      const snapshotStarted = performance.now();
+      try {
+        await this.port.saveSnapshot(seq, this.engine.exportState());
+        this.snapshotSeq = seq;
+        observer?.snapshot((performance.now() - snapshotStarted) / 1000);
+      } catch (error) {
+        // The batch is durable and its commands stand: failing them would tell clients that live
+        // orders were refused. A restart replays a longer journal until a snapshot succeeds.
+        observer?.snapshotFailed(error);
+      }
+    }
     // Public market data goes out only for what is durable, like the account streams.
     this.options.onCommitted?.(batch);
     return outcomes;

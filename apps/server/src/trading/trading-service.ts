@@ -9,7 +9,7 @@ import {
 } from '@lockstep/protocol';
 import type { OrderPageQuery, OrderRecord, Repositories, Store, TradePageQuery } from '@lockstep/store';
 import { QueueRefusal } from '../engine-host/group-commit-queue.ts';
-import { TradingHost, type CommandOutcome } from '../engine-host/trading-host.ts';
+import { TradingHost, type CommandOutcome, type TradingHostObserver } from '../engine-host/trading-host.ts';
 import type { EngineMetrics } from '../metrics.ts';
 import { StoreTradingPort } from '../engine-host/store-port.ts';
 import type { EventBus } from '../services/event-bus.ts';
@@ -50,6 +50,8 @@ export class TradingService {
       now: () => number;
       queueMax: number;
       metrics?: EngineMetrics;
+      /** Batches, snapshots and store failures, for metrics and the log. */
+      observer?: TradingHostObserver;
       /** The HTTP server's count of accepted connections (see GroupCommitOptions). */
       acceptedConnections?: () => number;
     },
@@ -70,7 +72,7 @@ export class TradingService {
       snapshotEveryEntries: 50_000,
       now,
       onCommitted: (batch) => feed.publish(batch),
-      onBatchTimed: metrics && ((timing) => metrics.batch(timing)),
+      observer: options.observer,
     });
     metrics?.watchQueue(() => host.queueLength);
     return new TradingService(host, store, presenter, feed, port.hooks, metrics);
@@ -82,7 +84,7 @@ export class TradingService {
       return await this.host.submit(command);
     } catch (error) {
       if (error instanceof QueueRefusal) {
-        if (error.reason === 'full') this.metrics?.refused();
+        this.metrics?.refused(error.reason);
         throw new LockstepError('ENGINE_BUSY', error.message);
       }
       throw error;
