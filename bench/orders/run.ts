@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { LockstepClient } from '@lockstep/sdk';
 import { readAdminToken } from '@lockstep/server';
 import { mulberry32 as seededRandom } from '@lockstep/engine';
+import { scrapeMetrics } from '../../test/support/metrics.ts';
 import { startBenchServer } from '../sync/server-process.ts';
 import { HttpConnection } from './http-connection.ts';
 import { randomOrderBody } from './order-body.ts';
@@ -151,12 +152,7 @@ async function fundedAccounts(url: string, dataDir: string): Promise<string[]> {
 async function groupCommit(
   url: string,
 ): Promise<{ count: number; commands: number; runSeconds: number; storeSeconds: number }> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const value = (name: string): number => {
-    const line = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
-    if (!line) throw new Error(`the server reports no ${name}`);
-    return Number(line[1]);
-  };
+  const { value } = await scrapeMetrics(url);
   return {
     count: value('lockstep_engine_batch_commands_count'),
     commands: value('lockstep_engine_batch_commands_sum'),

@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { scrapeMetrics } from '../support/metrics.ts';
 import { fundedPair } from '../support/trading.ts';
 
 /** Engine batches committed so far, from the server's metrics. */
 async function batchesCommitted(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  return Number(/^lockstep_engine_batch_commands_count (\S+)$/m.exec(text)?.[1]);
+  return (await scrapeMetrics(url)).value('lockstep_engine_batch_commands_count');
 }
 
 /** One order on a connection of its own, as a client that just connected sends it; resolves with the status. */

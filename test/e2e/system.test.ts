@@ -2,16 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { loginDevice, registerAccount, startTestServer, type TestServer } from '../support/server.ts';
+import { scrapeMetrics } from '../support/metrics.ts';
 import { fundedPair } from '../support/trading.ts';
 
 /** The group-commit metrics, read from the Prometheus text as an operator's scraper would. */
 async function engineMetrics(url: string) {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const value = (name: string): number => {
-    const line = new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
-    if (!line) throw new Error(`metric ${name} missing`);
-    return Number(line[1]);
-  };
+  const { value } = await scrapeMetrics(url);
   return {
     batches: value('lockstep_engine_batch_commands_count'),
     commandsSum: value('lockstep_engine_batch_commands_sum'),
