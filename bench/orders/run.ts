@@ -76,11 +76,10 @@ async function main(): Promise<void> {
     // server cheaper shows here even when the other core is busy.
     const requests = orders + cancels;
     const cpuMicrosPerRequest = Math.round((cpuAfter.cpuMicros - cpuBefore.cpuMicros) / requests);
-    const serverCores = Math.round(((cpuAfter.cpuMicros - cpuBefore.cpuMicros) / 1e6 / elapsedS) * 100) / 100;
+    const serverCores = rounded((cpuAfter.cpuMicros - cpuBefore.cpuMicros) / 1e6 / elapsedS, 2);
     latenciesMs.sort((a, b) => a - b);
     const pct = (p: number): number =>
-      Math.round(latenciesMs[Math.min(latenciesMs.length - 1, Math.floor(p * latenciesMs.length))]! * 100) /
-      100;
+      rounded(latenciesMs[Math.min(latenciesMs.length - 1, Math.floor(p * latenciesMs.length))]!, 2);
     console.log(
       `${clientsCount} clients, ${seconds} s: ${orders} orders placed, ${cancels} cancels, ${refused} refused`,
     );
@@ -88,24 +87,17 @@ async function main(): Promise<void> {
       `requests/s ${Math.round((orders + cancels) / elapsedS)}, p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${pct(1)} ms`,
     );
     console.log(`server CPU ${cpuMicrosPerRequest} µs per request, ${serverCores} cores busy on average`);
-    const firstAnswerMaxMs = Math.round(Math.max(0, ...firstAnswerMs) * 100) / 100;
+    const firstAnswerMaxMs = rounded(Math.max(0, ...firstAnswerMs), 2);
     console.log(`first answer on a new connection: at most ${firstAnswerMaxMs} ms`);
     // The server's own group-commit metrics: how many commands shared a commit, and where a batch's
     // time went: the engine, then the store (the transaction with its fsync, which blocks the
     // server's thread on SQLite, then the hand-off of its events to live connections).
-    const batches = batchesAfter.count - batchesBefore.count;
-    const perBatch = (after: number, before: number): number => (after - before) / batches;
-    const rounded = (value: number, decimals: number): number =>
-      Math.round(value * 10 ** decimals) / 10 ** decimals;
-    const commandsPerBatch = rounded(perBatch(batchesAfter.commands, batchesBefore.commands), 1);
-    const engineMsPerBatch = rounded(perBatch(batchesAfter.runSeconds, batchesBefore.runSeconds) * 1000, 2);
-    const storeMsPerBatch = rounded(
-      perBatch(batchesAfter.storeSeconds, batchesBefore.storeSeconds) * 1000,
-      2,
-    );
-    const storeShare = Math.round(
-      ((batchesAfter.storeSeconds - batchesBefore.storeSeconds) / elapsedS) * 100,
-    );
+    const delta = (key: keyof typeof batchesAfter): number => batchesAfter[key] - batchesBefore[key];
+    const batches = delta('count');
+    const commandsPerBatch = rounded(delta('commands') / batches, 1);
+    const engineMsPerBatch = rounded((delta('runSeconds') / batches) * 1000, 2);
+    const storeMsPerBatch = rounded((delta('storeSeconds') / batches) * 1000, 2);
+    const storeShare = Math.round((delta('storeSeconds') / elapsedS) * 100);
     console.log(
       `${batches} batches, ${commandsPerBatch} commands each; per batch: engine ${engineMsPerBatch} ms, ` +
         `store ${storeMsPerBatch} ms (${storeShare} % of the run)`,
@@ -146,6 +138,10 @@ async function fundedAccounts(url: string, dataDir: string): Promise<string[]> {
     tokens.push(client.credential!);
   }
   return tokens;
+}
+
+function rounded(value: number, decimals: number): number {
+  return Math.round(value * 10 ** decimals) / 10 ** decimals;
 }
 
 /** The server's group-commit totals from its Prometheus metrics. */

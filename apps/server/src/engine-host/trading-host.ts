@@ -190,22 +190,27 @@ export class TradingHost {
       runSeconds: (ran - started) / 1000,
       storeSeconds: (performance.now() - ran) / 1000,
     });
-    if (this.journalSeq - this.snapshotSeq >= this.options.snapshotEveryEntries) {
-      const seq = this.journalSeq;
-      const snapshotStarted = performance.now();
-      try {
-        await this.port.saveSnapshot(seq, this.engine.exportState());
-        this.snapshotSeq = seq;
-        observer?.snapshot((performance.now() - snapshotStarted) / 1000);
-      } catch (error) {
-        // The batch is durable and its commands stand: failing them would tell clients that live
-        // orders were refused. A restart replays a longer journal until a snapshot succeeds.
-        observer?.snapshotFailed(error);
-      }
-    }
+    if (this.journalSeq - this.snapshotSeq >= this.options.snapshotEveryEntries) await this.saveSnapshot();
     // Public market data goes out only for what is durable, like the account streams.
     this.options.onCommitted?.(batch);
     return outcomes;
+  }
+
+  /**
+   * Writes a snapshot at the current journal position. A failure fails no command: the batch is
+   * durable and its commands stand (failing them would tell clients that live orders were refused),
+   * and the next batch tries again; a restart meanwhile replays a longer journal.
+   */
+  private async saveSnapshot(): Promise<void> {
+    const seq = this.journalSeq;
+    const started = performance.now();
+    try {
+      await this.port.saveSnapshot(seq, this.engine.exportState());
+      this.snapshotSeq = seq;
+      this.options.observer?.snapshot((performance.now() - started) / 1000);
+    } catch (error) {
+      this.options.observer?.snapshotFailed(error);
+    }
   }
 
   private run(command: Command, at: number): CommandOutcome {
