@@ -1,4 +1,4 @@
-import { assert } from './assert.ts';
+import { invariantBroken } from './assert.ts';
 import { touchDepth, type Core } from './core.ts';
 import type { Market } from './market.ts';
 import { Side } from './order-enums.ts';
@@ -36,7 +36,7 @@ export function removeFromLevel(core: Core, market: Market, slot: number): void 
   const o = core.orders;
   const lv = core.levels;
   const level = o.level(slot);
-  assert(level >= 0, 'order is not in a level');
+  if (!(level >= 0)) invariantBroken('order is not in a level');
   const prev = o.prev(slot);
   const next = o.next(slot);
   if (prev === -1) lv.head[level] = next;
@@ -48,12 +48,12 @@ export function removeFromLevel(core: Core, market: Market, slot: number): void 
   const side = o.side(slot);
   const price = o.price(slot);
   if (--lv.count[level]! === 0) {
-    assert(lv.quantity[level] === 0, 'empty level has quantity');
+    if (lv.quantity[level] !== 0) invariantBroken('empty level has quantity');
     const bookSide = side === Side.BUY ? market.bids : market.asks;
     // The best level is the last element, and it is the one matching usually empties.
     const last = bookSide.size - 1;
     const index = bookSide.levels[last] === level ? last : bookSide.search(bookSide.sign * price);
-    assert(index >= 0, 'level is not in its book side');
+    if (!(index >= 0)) invariantBroken('level is not in its book side');
     bookSide.removeAt(index);
     lv.release(level);
   }

@@ -1,8 +1,8 @@
 import { Account } from './account.ts';
-import { assert } from './assert.ts';
+import { invariantBroken } from './assert.ts';
 import { Balances } from './balances.ts';
-import { EventBuffer } from './event-buffer.ts';
-import { writeBalance, writeDepth } from './event-writer.ts';
+import { EventBuffer, EventKind, recordLength } from './event-buffer.ts';
+import { writeDepth } from './event-writer.ts';
 import { LevelPool } from './level-pool.ts';
 import type { AssetConfig, Market } from './market.ts';
 import { OrderIndex } from './order-index.ts';
@@ -147,22 +147,46 @@ export function beginCommand(core: Core): void {
   core.takerLocked = 0;
 }
 
-/** Ends a command: one BALANCE record per changed balance and one DEPTH record per changed level. */
+/**
+ * Ends a command: one BALANCE record per changed balance and one DEPTH record per changed level.
+ * Room for all of them is reserved once and the records are written in place, with the arrays
+ * held in locals: this runs for every command, and a writer call per record cost a quarter more.
+ */
 export function endCommand(core: Core): void {
   const balances = core.balances;
-  for (let i = 0; i < balances.touchedCount; i++) {
-    const slot = balances.touched[i]!;
-    assert(balances.free[slot]! >= 0, 'free balance is negative');
-    assert(balances.locked[slot]! >= 0, 'locked balance is negative');
-    writeBalance(core, slot);
+  const touched = balances.touched;
+  const touchedCount = balances.touchedCount;
+  const depthCount = core.depthCount;
+  const out = core.events;
+  const data = out.reserve(touchedCount * recordLength.balance + depthCount * recordLength.depth);
+  let i = out.length;
+  if (touchedCount > 0) {
+    const free = balances.free;
+    const locked = balances.locked;
+    const accountId = balances.accountId;
+    const asset = balances.asset;
+    for (let t = 0; t < touchedCount; t++) {
+      const slot = touched[t]!;
+      const freeNow = free[slot]!;
+      const lockedNow = locked[slot]!;
+      if (!(freeNow >= 0)) invariantBroken('free balance is negative');
+      if (!(lockedNow >= 0)) invariantBroken('locked balance is negative');
+      data[i] = EventKind.BALANCE;
+      data[i + 1] = accountId[slot]!;
+      data[i + 2] = asset[slot]!;
+      data[i + 3] = freeNow;
+      data[i + 4] = lockedNow;
+      i += recordLength.balance;
+    }
   }
-  for (let i = 0; i < core.depthCount; i++) {
-    const market = core.markets[core.depthMarket[i]!]!;
+  out.length = i;
+  for (let t = 0; t < depthCount; t++) {
+    const market = core.markets[core.depthMarket[t]!]!;
     // One depth update id per command and market, as Binance's `u` (and `U` of the next diff).
     if (market.depthStamp !== core.commandStamp) {
       market.depthStamp = core.commandStamp;
       market.updateId++;
     }
-    writeDepth(core, market, core.depthSide[i]!, core.depthPrice[i]!, core.depthLevel[i]!);
+    writeDepth(core, market, core.depthSide[t]!, core.depthPrice[t]!, core.depthLevel[t]!);
   }
 }

@@ -41,14 +41,11 @@ export class EventBuffer {
   length: number;
   /** Strings referenced by ORDER (client order id) and DEPOSIT (transaction id) records. */
   strings: string[];
-  /** Number of records appended since the last clear. */
-  count: number;
 
   constructor(initialLength: number = eventBufferInitialLength) {
     this.data = new Float64Array(initialLength);
     this.length = 0;
     this.strings = [];
-    this.count = 0;
   }
 
   /** Makes room for `numbers` more values and returns the (possibly new) backing array. */
@@ -59,7 +56,6 @@ export class EventBuffer {
       while (capacity < needed) capacity *= 2;
       this.data = growFloat(this.data, capacity);
     }
-    this.count++;
     return this.data;
   }
 
@@ -72,7 +68,6 @@ export class EventBuffer {
   /** Forgets all records (the backing array is kept for reuse). */
   clear(): void {
     this.length = 0;
-    this.count = 0;
     this.strings.length = 0;
   }
 }

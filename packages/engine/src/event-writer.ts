@@ -6,6 +6,7 @@ import { Side } from './order-enums.ts';
 /**
  * Appends records to the engine's event buffer. Each writer reserves its fixed record length and
  * stores plain numbers; the layouts are documented in event-buffer.ts and read by event-decode.ts.
+ * BALANCE records are written by `endCommand` (core.ts), all of a command's at once.
  */
 
 /** Appends the full state of an order; `reason` is a result code for REJECTED/EXPIRED, else 0. */
@@ -67,20 +68,6 @@ export function writeTrade(
   data[i++] = takerBuys ? 0 : 1;
   data[i++] = buyerFee;
   data[i++] = sellerFee;
-  out.length = i;
-}
-
-/** Appends the absolute free and locked amounts of a balance slot. */
-export function writeBalance(core: Core, slot: number): void {
-  const out = core.events;
-  const b = core.balances;
-  const data = out.reserve(recordLength.balance);
-  let i = out.length;
-  data[i++] = EventKind.BALANCE;
-  data[i++] = b.accountId[slot]!;
-  data[i++] = b.asset[slot]!;
-  data[i++] = b.free[slot]!;
-  data[i++] = b.locked[slot]!;
   out.length = i;
 }
 

@@ -1,4 +1,4 @@
-import { assert } from './assert.ts';
+import { invariantBroken } from './assert.ts';
 import { removeFromLevel } from './book-ops.ts';
 import { touchDepth, type Core } from './core.ts';
 import { writeOrder, writeTrade } from './event-writer.ts';
@@ -95,8 +95,8 @@ function fill(core: Core, market: Market, taker: number, maker: number, price: n
   b.free[buyerBase]! += base - buyerFee;
   b.locked[buyerQuote]! -= quote;
   b.free[sellerQuote]! += quote - sellerFee;
-  assert(b.locked[sellerBase]! >= 0, 'seller spent more base than it locked');
-  assert(b.locked[buyerQuote]! >= 0, 'buyer spent more quote than it locked');
+  if (!(b.locked[sellerBase]! >= 0)) invariantBroken('seller spent more base than it locked');
+  if (!(b.locked[buyerQuote]! >= 0)) invariantBroken('buyer spent more quote than it locked');
   b.touch(sellerBase);
   b.touch(buyerBase);
   b.touch(buyerQuote);

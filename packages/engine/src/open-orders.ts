@@ -1,5 +1,5 @@
 import type { Account } from './account.ts';
-import { assert } from './assert.ts';
+import { invariantBroken } from './assert.ts';
 import type { Core } from './core.ts';
 import type { Market } from './market.ts';
 import { isLimitPriced, Side } from './order-enums.ts';
@@ -7,7 +7,7 @@ import { isLimitPriced, Side } from './order-enums.ts';
 /** Makes an order findable by id and client order id and links it into its account's list. */
 export function registerOpen(core: Core, account: Account, slot: number): void {
   const o = core.orders;
-  assert(o.open(slot) === 0, 'order is already open');
+  if (o.open(slot) !== 0) invariantBroken('order is already open');
   o.setOpen(slot, 1);
   core.orderSlots.set(o.id(slot), slot);
   const clientOrderId = o.clientOrderId[slot]!;
@@ -27,7 +27,7 @@ export function registerOpen(core: Core, account: Account, slot: number): void {
 /** Reverses `registerOpen` when an order reaches a final status. */
 export function unregisterOpen(core: Core, account: Account, slot: number): void {
   const o = core.orders;
-  assert(o.open(slot) === 1, 'order is not open');
+  if (o.open(slot) !== 1) invariantBroken('order is not open');
   o.setOpen(slot, 0);
   core.orderSlots.delete(o.id(slot));
   const clientOrderId = o.clientOrderId[slot]!;

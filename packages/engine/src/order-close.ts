@@ -1,4 +1,4 @@
-import { assert } from './assert.ts';
+import { invariantBroken } from './assert.ts';
 import { removeFromLevel } from './book-ops.ts';
 import type { Core } from './core.ts';
 import { writeOrder } from './event-writer.ts';
@@ -13,7 +13,7 @@ import { removeStop } from './stop-book.ts';
 export function closeOpenOrder(core: Core, market: Market, slot: number, status: number): void {
   const o = core.orders;
   const b = core.balances;
-  assert(o.open(slot) === 1, 'closing an order that is not open');
+  if (o.open(slot) !== 1) invariantBroken('closing an order that is not open');
   const reserved = reservationOf(core, market, slot);
   if (o.level(slot) >= 0) removeFromLevel(core, market, slot);
   else removeStop(core, market, slot);
@@ -21,7 +21,7 @@ export function closeOpenOrder(core: Core, market: Market, slot: number, status:
   b.locked[lockedSlot]! -= reserved;
   b.free[lockedSlot]! += reserved;
   b.touch(lockedSlot);
-  assert(b.locked[lockedSlot]! >= 0, 'unlock took more than was locked');
+  if (!(b.locked[lockedSlot]! >= 0)) invariantBroken('unlock took more than was locked');
   o.setStatus(slot, status);
   writeOrder(core, slot, 0);
   unregisterOpen(core, core.accountList[o.account(slot)]!, slot);

@@ -1,4 +1,4 @@
-import { assert } from './assert.ts';
+import { invariantBroken } from './assert.ts';
 
 /** The index starts with room for this many ids and doubles when it is half full. */
 export const orderIndexInitial = 1024;
@@ -36,7 +36,7 @@ export class OrderIndex {
 
   /** Adds an id that is not in the index yet. */
   set(id: number, slot: number): void {
-    assert(Number.isSafeInteger(id) && id > 0, 'order ids are positive safe integers');
+    if (!(Number.isSafeInteger(id) && id > 0)) invariantBroken('order ids are positive safe integers');
     if ((this.size + 1) * 2 > this.keys.length) this.grow();
     this.place(id, slot);
     this.size++;
@@ -46,7 +46,7 @@ export class OrderIndex {
   delete(id: number): void {
     const cell = id & this.mask;
     if (this.keys[cell] === id) this.keys[cell] = 0;
-    else assert(this.overflow.delete(id), 'deleting an order id that is not indexed');
+    else if (!this.overflow.delete(id)) invariantBroken('deleting an order id that is not indexed');
     this.size--;
   }
 
@@ -58,7 +58,7 @@ export class OrderIndex {
   private place(id: number, slot: number): void {
     const cell = id & this.mask;
     const resident = this.keys[cell]!;
-    assert(resident !== id, 'order id indexed twice');
+    if (resident === id) invariantBroken('order id indexed twice');
     if (resident !== 0) this.overflow.set(resident, this.values[cell]!);
     this.keys[cell] = id;
     this.values[cell] = slot;

@@ -1,5 +1,5 @@
 import type { Account } from './account.ts';
-import { assert } from './assert.ts';
+import { invariantBroken } from './assert.ts';
 import type { PlaceOrderCommand } from './commands.ts';
 import type { Core } from './core.ts';
 import { writeOrder } from './event-writer.ts';
@@ -56,7 +56,7 @@ export function removeStop(core: Core, market: Market, slot: number): void {
   const o = core.orders;
   const list = triggersOnRise(o.type(slot), o.side(slot)) ? market.stopsRise : market.stopsFall;
   const index = list.indexOf(slot);
-  assert(index >= 0, 'stop is not in its trigger list');
+  if (!(index >= 0)) invariantBroken('stop is not in its trigger list');
   list.splice(index, 1);
 }
 

@@ -1,5 +1,5 @@
 import type { Account } from './account.ts';
-import { assert } from './assert.ts';
+import { invariantBroken } from './assert.ts';
 import { addToLevel } from './book-ops.ts';
 import type { Core } from './core.ts';
 import { writeOrder } from './event-writer.ts';
@@ -45,7 +45,7 @@ export function finishTaker(
   }
   const keep = rests ? reservationOf(core, market, taker) : 0;
   const surplus = core.takerLocked - keep;
-  assert(surplus >= 0, 'taker holds less than its resting remainder needs');
+  if (!(surplus >= 0)) invariantBroken('taker holds less than its resting remainder needs');
   const lockedSlot = lockedSlotOf(core, taker);
   if (surplus > 0) {
     b.locked[lockedSlot]! -= surplus;
