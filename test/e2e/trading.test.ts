@@ -3,6 +3,7 @@ import type { AccountEvent, OrderView } from '@lockstep/protocol';
 import {
   backends,
   loginDevice,
+  ManualClock,
   registerAccount,
   startTestServer,
   type TestServer,
@@ -232,6 +233,36 @@ describe.each(backends)('trading through the API (%s)', (backend) => {
     expect(second.order.orderId).toBe(first.order.orderId);
     expect((await alice.openOrders()).orders).toHaveLength(1);
   });
+  it('never stamps a trade earlier than the one before it, when the clock goes back and across a restart', async () => {
+    await server.dispose();
+    const clock = new ManualClock();
+    const start = clock.ms;
+    server = await startTestServer({ backend, now: clock.now });
+    const { alice, bob } = await fundedPair(server);
+    const buy = { ...crossingBuy, quantity: '0.1' } as const;
+    await bob.placeOrder(restingSell);
+    clock.advance(60_000);
+    await alice.placeOrder(buy);
+    // An NTP step back a minute: the next batch keeps the last batch's time.
+    clock.ms = start;
+    const late = await alice.placeOrder(buy);
+    expect(late.order.updateTime).toBe(new Date(start + 60_000).toISOString());
+    // A restart reads the last batch's time from the journal, so the clock's minute back still
+    // does not show.
+    server = await server.restart();
+    await alice.placeOrder(buy);
+    clock.advance(90_000);
+    await alice.placeOrder(buy);
+    const { trades } = await alice.myTrades({});
+    expect(trades.map((t) => t.time)).toEqual([
+      new Date(start + 90_000).toISOString(),
+      new Date(start + 60_000).toISOString(),
+      new Date(start + 60_000).toISOString(),
+      new Date(start + 60_000).toISOString(),
+    ]);
+    expect(trades.map((t) => t.tradeId)).toEqual([4, 3, 2, 1]);
+  });
+
   it('answers each order and fill with the times history and the stream show, however the clock moved', async () => {
     // A clock that moves 7 ms on every reading: the request is read before its batch runs.
     await server.dispose();

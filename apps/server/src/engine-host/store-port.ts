@@ -30,17 +30,25 @@ export class StoreTradingPort implements TradingStorePort {
   async load(): Promise<{
     snapshot: { seq: number; state: EngineSnapshot } | null;
     entries: JournalEntry[];
+    lastAt: number;
   }> {
     const latest = await this.store.repos.snapshots.latest();
     const snapshot = latest ? { seq: latest.journalSeq, state: latest.state as EngineSnapshot } : null;
     const entries: JournalEntry[] = [];
+    // The last batch's time: the entry the snapshot was taken at, then every entry after it.
+    let lastAt = 0;
+    if (snapshot !== null && snapshot.seq > 0)
+      lastAt = (await this.store.repos.journal.after(snapshot.seq - 1, 1))[0]?.createdAt ?? 0;
     for (let after = snapshot?.seq ?? 0; ;) {
       const page = await this.store.repos.journal.after(after, journalPageSize);
-      for (const e of page) entries.push({ seq: e.seq, command: e.command as Command });
+      for (const e of page) {
+        entries.push({ seq: e.seq, command: e.command as Command });
+        lastAt = Math.max(lastAt, e.createdAt);
+      }
       if (page.length < journalPageSize) break;
       after = page[page.length - 1]!.seq;
     }
-    return { snapshot, entries };
+    return { snapshot, entries, lastAt };
   }
 
   async commit(batch: CommittedBatch): Promise<void> {

@@ -48,7 +48,12 @@ export interface CommittedBatch {
  * projections and its account events in one transaction, or nothing.
  */
 export interface TradingStorePort {
-  load(): Promise<{ snapshot: { seq: number; state: EngineSnapshot } | null; entries: JournalEntry[] }>;
+  /** `lastAt`: the time the last committed batch was stamped with (absent or 0 when none). */
+  load(): Promise<{
+    snapshot: { seq: number; state: EngineSnapshot } | null;
+    entries: JournalEntry[];
+    lastAt?: number;
+  }>;
   commit(batch: CommittedBatch): Promise<void>;
   saveSnapshot(seq: number, state: EngineSnapshot): Promise<void>;
 }
@@ -105,6 +110,13 @@ export class TradingHost {
   private snapshotSeq = 0;
   /** Set when a commit failed after the engine ran: the engine must be rebuilt from the store. */
   private diverged = false;
+  /**
+   * The time the last batch was stamped with. Batches are stamped with the later of the clock and
+   * this, so order and trade times never go back when the system clock does (an NTP step, a VM
+   * restored from a snapshot): within a symbol, a later trade id has a time at least as late, which
+   * trade history relies on to page by id and order by time.
+   */
+  private lastAt = 0;
 
   private constructor(
     private readonly port: TradingStorePort,
@@ -150,7 +162,8 @@ export class TradingHost {
 
   /** Rebuilds the engine from the store: snapshot, then the journal after it, then an audit. */
   private async rebuild(): Promise<void> {
-    const { snapshot, entries } = await this.port.load();
+    const { snapshot, entries, lastAt } = await this.port.load();
+    this.lastAt = lastAt ?? 0;
     this.engine = snapshot ? Engine.fromSnapshot(snapshot.state) : TradingHost.freshEngine(this.options);
     this.snapshotSeq = snapshot?.seq ?? 0;
     this.journalSeq = this.snapshotSeq;
@@ -169,7 +182,8 @@ export class TradingHost {
   private async runBatch(commands: readonly Command[]): Promise<CommandOutcome[]> {
     if (this.diverged) await this.rebuild();
     const startSeq = this.journalSeq;
-    const at = this.options.now();
+    const at = Math.max(this.options.now(), this.lastAt);
+    this.lastAt = at;
     const started = performance.now();
     const outcomes = commands.map((command) => this.run(command, at));
     const entries = outcomes.map((outcome, i) => ({ seq: outcome.journalSeq, command: commands[i]! }));
