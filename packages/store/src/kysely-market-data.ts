@@ -1,8 +1,8 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { BulkInsert, chunksOf, lastPerKey, type Dialect, type Executor } from './kysely-executor.ts';
 import type { CandlesTable, TradesTable } from './schema.ts';
 import type { CandleRecord, OrderSideName, TradeRecord } from './records.ts';
-import type { CandleRepository, TradeRepository } from './repositories.ts';
+import type { CandleRepository, TradePageQuery, TradeRepository } from './repositories.ts';
 
 function toTrade(row: Selectable<TradesTable>): TradeRecord {
   return {
@@ -57,8 +57,88 @@ const tradeInsert = new BulkInsert('trades', [
   'created_at',
 ]);
 
+/** The statements of an account's trade history (exported for the query-plan tests). */
+export const tradeQueries = {
+  /** One side's trades of an account on one symbol, newest first or (fromId) oldest first. */
+  range: (
+    db: Executor,
+    side: 'buyer_account_id' | 'seller_account_id',
+    accountId: number,
+    symbol: string,
+    query: TradePageQuery,
+    /** With `endTime`: the symbol's last trade id at or before it (see `lastIdAtOrBefore`). */
+    lastIdAtEnd?: number,
+  ) => {
+    let q = db.selectFrom('trades').selectAll().where(side, '=', accountId).where('symbol', '=', symbol);
+    if (query.startTime !== undefined) q = q.where('created_at', '>=', query.startTime);
+    if (query.endTime !== undefined) q = q.where('created_at', '<=', query.endTime);
+    if (lastIdAtEnd !== undefined) q = q.where('id', '<=', lastIdAtEnd);
+    if (query.fromId === undefined) return q.orderBy('id', 'desc').limit(query.limit);
+    return q.where('id', '>=', query.fromId).orderBy('id', 'asc').limit(query.limit);
+  },
+  /** The symbol's first trade with an id of at least `id`: a seek of the primary key. */
+  atOrAfter: (db: Executor, symbol: string, id: number) =>
+    db
+      .selectFrom('trades')
+      .select(['id', 'created_at'])
+      .where('symbol', '=', symbol)
+      .where('id', '>=', id)
+      .orderBy('id', 'asc')
+      .limit(1),
+  /** The symbol's newest trade id (a seek of the primary key); null when it has none. */
+  lastId: (db: Executor, symbol: string) =>
+    db
+      .selectFrom('trades')
+      .select((eb) => eb.fn.max('id').as('id'))
+      .where('symbol', '=', symbol),
+  /**
+   * The symbols an account traded, by a loose index scan of each side's index: one seek per
+   * symbol, however many trades there are.
+   */
+  symbols: (accountId: number) => sql<{ symbol: string }>`
+    with recursive
+      bought(symbol) as (
+        select min(symbol) from trades where buyer_account_id = ${accountId}
+        union all
+        select (select min(symbol) from trades where buyer_account_id = ${accountId} and symbol > bought.symbol)
+        from bought where bought.symbol is not null
+      ),
+      sold(symbol) as (
+        select min(symbol) from trades where seller_account_id = ${accountId}
+        union all
+        select (select min(symbol) from trades where seller_account_id = ${accountId} and symbol > sold.symbol)
+        from sold where sold.symbol is not null
+      )
+    select symbol from bought where symbol is not null
+    union
+    select symbol from sold where symbol is not null`,
+};
+
 /** Trades over one executor. */
 export function kyselyTrades(db: Executor, dialect: Dialect): TradeRepository {
+  /**
+   * The symbol's last trade id stamped at or before `time`, 0 when none: a binary search over the
+   * primary key, about 18 seeks for 200,000 trades. Exact because a symbol's trade times never go
+   * back as its ids grow (the trading host stamps batches with a clock that never goes back).
+   */
+  const lastIdAtOrBefore = async (symbol: string, time: number): Promise<number> => {
+    const newest = (await tradeQueries.lastId(db, symbol).executeTakeFirst())?.id;
+    // Every id in (found, high] is known to be later than `time`, or absent.
+    let found = 0;
+    let low = 1;
+    let high = newest === null || newest === undefined ? 0 : Number(newest);
+    while (low <= high) {
+      const middle = Math.floor((low + high) / 2);
+      const row = await tradeQueries.atOrAfter(db, symbol, middle).executeTakeFirst();
+      if (row === undefined || Number(row.id) > high) high = middle - 1;
+      else if (Number(row.created_at) <= time) {
+        found = Number(row.id);
+        low = Number(row.id) + 1;
+      } else high = middle - 1;
+    }
+    return found;
+  };
+
   return {
     async insertMany(rows) {
       await tradeInsert.run(
@@ -87,31 +167,39 @@ export function kyselyTrades(db: Executor, dialect: Dialect): TradeRepository {
       // Trade ids count per symbol: a position by id means nothing across symbols.
       if (query.fromId !== undefined && query.symbol === undefined)
         throw new Error('trades.page: fromId needs a symbol');
-      let q = db
-        .selectFrom('trades')
-        .selectAll()
-        .where((eb) =>
-          eb.or([eb('buyer_account_id', '=', accountId), eb('seller_account_id', '=', accountId)]),
-        );
-      if (query.startTime !== undefined) q = q.where('created_at', '>=', query.startTime);
-      if (query.endTime !== undefined) q = q.where('created_at', '<=', query.endTime);
-      if (query.symbol === undefined) {
-        const rows = await q
-          .orderBy('created_at', 'desc')
-          .orderBy('symbol', 'asc')
-          .orderBy('id', 'desc')
-          .limit(query.limit)
-          .execute();
-        return rows.map(toTrade);
+      // Each symbol's newest (or, with fromId, oldest) `limit` trades on each side of the account,
+      // each a short range of the (buyer|seller, symbol, id) index, merged here. One query with
+      // `buyer = ? or seller = ?` across symbols read and sorted every trade of the account:
+      // 137-171 ms for 200,000 trades, the server's thread blocked, on the default call.
+      const symbols =
+        query.symbol !== undefined
+          ? [query.symbol]
+          : (await tradeQueries.symbols(accountId).execute(db)).rows.map((r) => r.symbol);
+      const found = new Map<string, Selectable<TradesTable>>();
+      for (const symbol of symbols) {
+        // An `endTime` far back would otherwise walk every newer trade of the account on the
+        // symbol, checking each one's time; as an id bound it is a seek.
+        const lastIdAtEnd =
+          query.endTime === undefined ? undefined : await lastIdAtOrBefore(symbol, query.endTime);
+        for (const side of ['buyer_account_id', 'seller_account_id'] as const) {
+          // A self-trade is on both sides; it is one trade.
+          const range = tradeQueries.range(db, side, accountId, symbol, query, lastIdAtEnd);
+          for (const row of await range.execute()) found.set(`${row.symbol} ${row.id}`, row);
+        }
       }
-      q = q.where('symbol', '=', query.symbol);
-      if (query.fromId === undefined) {
-        const rows = await q.orderBy('id', 'desc').limit(query.limit).execute();
-        return rows.map(toTrade);
-      }
-      // Paging forward takes the oldest `limit` from `fromId`, still returned newest first.
-      const rows = await q.where('id', '>=', query.fromId).orderBy('id', 'asc').limit(query.limit).execute();
-      return rows.reverse().map(toTrade);
+      const forward = query.fromId !== undefined;
+      const rows = [...found.values()];
+      // Within a symbol, ids grow with time (the trading host's batch clock never goes back), so
+      // each range holds its symbol's newest trades and the merge can order by time.
+      rows.sort((a, b) =>
+        forward
+          ? Number(a.id) - Number(b.id)
+          : Number(b.created_at) - Number(a.created_at) ||
+            (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0) ||
+            Number(b.id) - Number(a.id),
+      );
+      const page = rows.slice(0, query.limit);
+      return (forward ? page.reverse() : page).map(toTrade);
     },
     async recent(symbol, limit) {
       const rows = await db

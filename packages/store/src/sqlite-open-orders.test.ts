@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely';
+import { tradeQueries } from './kysely-market-data.ts';
 import { orderQueries } from './kysely-orders.ts';
 import type { Database } from './schema.ts';
 import { openSqliteStore } from './sqlite.ts';
@@ -136,5 +137,55 @@ describe('order history across symbols on the embedded store', () => {
       expect(detail).toContain('USING INDEX orders_account_symbol');
       expect(detail).not.toContain('TEMP B-TREE');
     }
+  });
+});
+
+describe('trade history across symbols on the embedded store', () => {
+  it('reads each symbol and side as a short index range, never every trade of the account', async () => {
+    const store = await openSqliteStore(file);
+    await store.repos.trades.insertMany(
+      Array.from({ length: 30 }, (_, i) => ({
+        symbol: ['BTCUSDT', 'ETHUSDT', 'ETHBTC'][i % 3]!,
+        id: i + 1,
+        price: 100,
+        quantity: 1,
+        quoteQty: 100,
+        buyerOrderId: 2 * i + 1,
+        sellerOrderId: 2 * i + 2,
+        buyerAccountId: i % 2 === 0 ? 7 : 8,
+        sellerAccountId: i % 2 === 0 ? 8 : 7,
+        makerSide: 'SELL' as const,
+        buyerFee: 0,
+        sellerFee: 0,
+        buyerFeeAsset: 'BTC',
+        sellerFeeAsset: 'USDT',
+        createdAt: 1000 + i,
+      })),
+    );
+    expect((await store.repos.trades.page(7, { limit: 4 })).map((t) => t.id)).toEqual([30, 29, 28, 27]);
+    await store.close();
+
+    const [symbols, ...ranges] = plansOf(file, (db) => [
+      tradeQueries.symbols(7).compile(db),
+      tradeQueries.range(db, 'buyer_account_id', 7, 'BTCUSDT', { limit: 5 }).compile(),
+      tradeQueries.range(db, 'seller_account_id', 7, 'BTCUSDT', { limit: 5 }).compile(),
+      tradeQueries.range(db, 'buyer_account_id', 7, 'BTCUSDT', { limit: 5, fromId: 4 }).compile(),
+      tradeQueries.range(db, 'seller_account_id', 7, 'BTCUSDT', { limit: 5, endTime: 1005 }, 3).compile(),
+    ]);
+    // The seeks of the search for an end time's last id: the primary key, one row each.
+    const probes = plansOf(file, (db) => [
+      tradeQueries.lastId(db, 'BTCUSDT').compile(),
+      tradeQueries.atOrAfter(db, 'BTCUSDT', 5).compile(),
+    ]);
+    for (const detail of probes)
+      expect(detail).toMatch(/^SEARCH trades USING (COVERING )?INDEX sqlite_autoindex_trades_1 \(symbol=\?/);
+    expect(symbols).toContain('trades_buyer');
+    expect(symbols).toContain('trades_seller');
+    expect(symbols).not.toMatch(/SCAN trades\b(?! USING)/);
+    expect(ranges[0]).toContain('USING INDEX trades_buyer');
+    expect(ranges[1]).toContain('USING INDEX trades_seller');
+    expect(ranges[2]).toContain('USING INDEX trades_buyer');
+    expect(ranges[3]).toContain('USING INDEX trades_seller');
+    for (const detail of ranges) expect(detail).not.toContain('TEMP B-TREE');
   });
 });

@@ -360,6 +360,68 @@ for (const backend of testBackends) {
       expect(await trades.recent('NOPE', 10)).toEqual([]);
     });
 
+    it('pages an account’s trades across symbols exactly as one sort of all of them would', async () => {
+      const { trades } = store.repos;
+      const a = await account();
+      const b = await account();
+      // Three symbols with interleaved times, equal times across symbols, and self-trades; within a
+      // symbol, times never go back as ids grow (the trading host's clock guarantees it). Ids have
+      // gaps, so the search for an end time's last id cannot assume every id exists.
+      const symbols = ['BTCUSDT', 'ETHUSDT', 'ETHBTC'];
+      const rows: TradeRecord[] = [];
+      const nextId = new Map<string, number>();
+      for (let i = 0; i < 90; i++) {
+        const symbol = symbols[(i * 7) % 3]!;
+        const id = (nextId.get(symbol) ?? 0) + (i % 5 === 0 ? 3 : 1); // gaps in the ids
+        nextId.set(symbol, id);
+        const buyer = i % 4 === 0 ? a : i % 2 === 0 ? a : b;
+        const seller = i % 4 === 0 ? a : i % 2 === 0 ? b : a;
+        rows.push(trade(id, buyer, i % 9 === 0 ? b : seller, { symbol, createdAt: 100 + Math.floor(i / 2) }));
+      }
+      rows.push(trade(1, b, b, { symbol: 'BNBUSDT', createdAt: 200 })); // not a's
+      await trades.insertMany(rows);
+      const key = (t: TradeRecord) => `${t.symbol}:${t.id}`;
+      const mine = rows.filter((t) => t.buyerAccountId === a || t.sellerAccountId === a);
+      const newestFirst = [...mine].sort(
+        (x, y) =>
+          y.createdAt - x.createdAt ||
+          (x.symbol < y.symbol ? -1 : x.symbol > y.symbol ? 1 : 0) ||
+          y.id - x.id,
+      );
+      for (const query of [
+        { limit: 1000 },
+        { limit: 7 },
+        { limit: 1 },
+        { startTime: 110, endTime: 120, limit: 1000 },
+        { startTime: 110, endTime: 120, limit: 4 },
+        { endTime: 105, limit: 3 },
+        { endTime: 99, limit: 10 },
+        { endTime: 100, limit: 10 },
+        { endTime: 10_000, limit: 5 },
+        { startTime: 120, endTime: 121, limit: 10 },
+        { symbol: 'ETHUSDT', limit: 5 },
+        { symbol: 'ETHUSDT', startTime: 130, limit: 100 },
+      ]) {
+        const expected = newestFirst.filter(
+          (t) =>
+            (query.symbol === undefined || t.symbol === query.symbol) &&
+            (query.startTime === undefined || t.createdAt >= query.startTime) &&
+            (query.endTime === undefined || t.createdAt <= query.endTime),
+        );
+        expect((await trades.page(a, query)).map(key), JSON.stringify(query)).toEqual(
+          expected.slice(0, query.limit).map(key),
+        );
+      }
+      // Paging forward on one symbol: the oldest `limit` from fromId, newest first.
+      const eth = newestFirst.filter((t) => t.symbol === 'ETHUSDT' && t.id >= 10).sort((x, y) => x.id - y.id);
+      expect((await trades.page(a, { symbol: 'ETHUSDT', fromId: 10, limit: 4 })).map(key)).toEqual(
+        eth.slice(0, 4).reverse().map(key),
+      );
+      expect(await trades.page(a, { symbol: 'XRPUSDT', limit: 10 })).toEqual([]);
+      const none = await account();
+      expect(await trades.page(none, { limit: 10 })).toEqual([]);
+    });
+
     it('gives each account one deposit address per asset', async () => {
       const { depositAddresses } = store.repos;
       const a = await account();
