@@ -10,8 +10,8 @@ import type { RunTally } from './lockstep-runner.ts';
  * `npm run bench:engine-instructions`: the machine instructions Lockstep's engine executes per
  * command on the workload of `bench:engine`, counted by valgrind's callgrind. On a shared VM the
  * clock cannot show a 5 % change (the same code measured 0.9–3.9 µs a command from one pass to
- * the next on a noisy one); this count is the same on every run of the same code with the same
- * Node, so two versions of the engine can be compared on any machine. It is not time: it ignores
+ * the next on a noisy one); runs of this count for the same code with the same Node agree within
+ * 0.1 %, so two versions of the engine can be compared on any machine. It is not time: it ignores
  * cache misses and how many instructions retire per cycle, so `bench:engine` stays the figure the
  * issue's targets are judged by.
  *

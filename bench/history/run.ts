@@ -100,6 +100,13 @@ async function main(): Promise<void> {
       tradesSymbolMs: await trades({ symbol: 'ETHUSDT', limit: 100 }),
       tradesLastHourMs: await trades({ startTime: startMs + rows * 1000 - 3_600_000, limit: 100 }),
       tradesFirstHourMs: await trades({ endTime: startMs + 3_600_000, limit: 100 }),
+      // A day in the middle, and a poll for fills since the last one (there are none).
+      tradesMiddleDayMs: await trades({
+        startTime: startMs + rows * 500 - 43_200_000,
+        endTime: startMs + rows * 500 + 43_200_000,
+        limit: 100,
+      }),
+      tradesSinceLastMs: await trades({ startTime: startMs + rows * 1000 + 1, limit: 100 }),
     };
     for (const [name, value] of Object.entries(figures))
       if (name !== 'rows') console.log(`${name.padEnd(18)} ${value} ms`);

@@ -99,6 +99,18 @@ export async function startServer(options: ServerOptions = {}): Promise<Lockstep
           'writing an engine snapshot failed; the next batch tries again',
         );
       },
+      clockWentBack: (byMs, held) => {
+        if (held)
+          engineLog.current?.warn(
+            { byMs },
+            'the clock went back; trading times stay at the last batch time until it catches up',
+          );
+        else
+          engineLog.current?.error(
+            { byMs },
+            'the clock went back further than trading times are held; they now follow the clock',
+          );
+      },
     },
     acceptedConnections: () => acceptedConnections,
   });

@@ -167,10 +167,19 @@ describe('trade history across symbols on the embedded store', () => {
 
     const [symbols, ...ranges] = plansOf(file, (db) => [
       tradeQueries.symbols(7).compile(db),
-      tradeQueries.range(db, 'buyer_account_id', 7, 'BTCUSDT', { limit: 5 }).compile(),
-      tradeQueries.range(db, 'seller_account_id', 7, 'BTCUSDT', { limit: 5 }).compile(),
-      tradeQueries.range(db, 'buyer_account_id', 7, 'BTCUSDT', { limit: 5, fromId: 4 }).compile(),
-      tradeQueries.range(db, 'seller_account_id', 7, 'BTCUSDT', { limit: 5, endTime: 1005 }, 3).compile(),
+      tradeQueries.range('sqlite', 'buyer_account_id', 7, 'BTCUSDT', { limit: 5 }).compile(db),
+      tradeQueries.range('sqlite', 'seller_account_id', 7, 'BTCUSDT', { limit: 5 }).compile(db),
+      tradeQueries.range('sqlite', 'buyer_account_id', 7, 'BTCUSDT', { limit: 5, fromId: 4 }).compile(db),
+      tradeQueries
+        .range(
+          'sqlite',
+          'seller_account_id',
+          7,
+          'BTCUSDT',
+          { limit: 5, startTime: 1001, endTime: 1005 },
+          { low: 2, high: 6 },
+        )
+        .compile(db),
     ]);
     // The seeks of the search for an end time's last id: the primary key, one row each.
     const probes = plansOf(file, (db) => [
@@ -185,7 +194,10 @@ describe('trade history across symbols on the embedded store', () => {
     expect(ranges[0]).toContain('USING INDEX trades_buyer');
     expect(ranges[1]).toContain('USING INDEX trades_seller');
     expect(ranges[2]).toContain('USING INDEX trades_buyer');
-    expect(ranges[3]).toContain('USING INDEX trades_seller');
+    // Both id bounds on the account's range of its own index, not on the symbol's primary key.
+    expect(ranges[3]).toContain(
+      'USING INDEX trades_seller (seller_account_id=? AND symbol=? AND id>? AND id<?)',
+    );
     for (const detail of ranges) expect(detail).not.toContain('TEMP B-TREE');
   });
 });

@@ -376,7 +376,8 @@ for (const backend of testBackends) {
         nextId.set(symbol, id);
         const buyer = i % 4 === 0 ? a : i % 2 === 0 ? a : b;
         const seller = i % 4 === 0 ? a : i % 2 === 0 ? b : a;
-        rows.push(trade(id, buyer, i % 9 === 0 ? b : seller, { symbol, createdAt: 100 + Math.floor(i / 2) }));
+        // Six trades share each time, two on each symbol: one batch stamps many trades.
+        rows.push(trade(id, buyer, i % 9 === 0 ? b : seller, { symbol, createdAt: 100 + Math.floor(i / 6) }));
       }
       rows.push(trade(1, b, b, { symbol: 'BNBUSDT', createdAt: 200 })); // not a's
       await trades.insertMany(rows);
@@ -398,7 +399,12 @@ for (const backend of testBackends) {
         { endTime: 99, limit: 10 },
         { endTime: 100, limit: 10 },
         { endTime: 10_000, limit: 5 },
-        { startTime: 120, endTime: 121, limit: 10 },
+        { startTime: 110, endTime: 111, limit: 10 },
+        { startTime: 114, limit: 100 },
+        { startTime: 115, limit: 100 },
+        { startTime: 1_000, limit: 100 },
+        { symbol: 'ETHBTC', endTime: 103, limit: 100 },
+        { symbol: 'ETHBTC', startTime: 103, endTime: 103, limit: 100 },
         { symbol: 'ETHUSDT', limit: 5 },
         { symbol: 'ETHUSDT', startTime: 130, limit: 100 },
       ]) {
@@ -413,10 +419,25 @@ for (const backend of testBackends) {
         );
       }
       // Paging forward on one symbol: the oldest `limit` from fromId, newest first.
-      const eth = newestFirst.filter((t) => t.symbol === 'ETHUSDT' && t.id >= 10).sort((x, y) => x.id - y.id);
-      expect((await trades.page(a, { symbol: 'ETHUSDT', fromId: 10, limit: 4 })).map(key)).toEqual(
-        eth.slice(0, 4).reverse().map(key),
-      );
+      for (const query of [
+        { symbol: 'ETHUSDT', fromId: 10, limit: 4 },
+        { symbol: 'ETHUSDT', fromId: 10, endTime: 106, limit: 100 },
+        { symbol: 'ETHUSDT', fromId: 3, startTime: 104, limit: 3 },
+        { symbol: 'ETHUSDT', fromId: 3, startTime: 104, endTime: 105, limit: 100 },
+      ]) {
+        const expected = mine
+          .filter(
+            (t) =>
+              t.symbol === query.symbol &&
+              t.id >= query.fromId &&
+              (query.startTime === undefined || t.createdAt >= query.startTime) &&
+              (query.endTime === undefined || t.createdAt <= query.endTime),
+          )
+          .sort((x, y) => x.id - y.id);
+        expect((await trades.page(a, query)).map(key), JSON.stringify(query)).toEqual(
+          expected.slice(0, query.limit).reverse().map(key),
+        );
+      }
       expect(await trades.page(a, { symbol: 'XRPUSDT', limit: 10 })).toEqual([]);
       const none = await account();
       expect(await trades.page(none, { limit: 10 })).toEqual([]);

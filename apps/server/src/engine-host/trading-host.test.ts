@@ -118,6 +118,41 @@ function session(): Command[] {
 }
 
 describe('TradingHost', () => {
+  it('holds batch times at the last one across a small step back of the clock, and follows a large one', async () => {
+    const port = new MemoryPort();
+    let clock = 100_000;
+    const reports: Array<[number, boolean]> = [];
+    const host = await TradingHost.start(
+      port,
+      options({
+        now: () => clock,
+        clockHoldMaxMs: 10_000,
+        observer: { ...observed().observer, clockWentBack: (byMs, held) => reports.push([byMs, held]) },
+      }),
+    );
+    const at = async (time: number, txId: string): Promise<number> => {
+      clock = time;
+      await host.submit(deposit(1, usdt, 1, txId));
+      return port.batches[port.batches.length - 1]!.at;
+    };
+    expect(await at(100_000, 'a')).toBe(100_000);
+    // Back 4 s, then 2 s: held at 100,000 and reported once for the stretch.
+    expect(await at(96_000, 'b')).toBe(100_000);
+    expect(await at(98_000, 'c')).toBe(100_000);
+    // Caught up: the clock again, and a new stretch is reported again.
+    expect(await at(100_500, 'd')).toBe(100_500);
+    expect(await at(99_500, 'e')).toBe(100_500);
+    // A step back beyond the 10 s bound: the clock is taken as it is, and that is reported too.
+    expect(await at(50_000, 'f')).toBe(50_000);
+    expect(await at(50_001, 'g')).toBe(50_001);
+    expect(reports).toEqual([
+      [4_000, true],
+      [1_000, true],
+      [50_500, false],
+    ]);
+    await host.close();
+  });
+
   it('acknowledges each command with its result and events, once its batch is durable', async () => {
     const port = new MemoryPort();
     const host = await TradingHost.start(port, options());

@@ -67,6 +67,11 @@ export interface TradingHostOptions {
   /** A snapshot is written after this many journal entries, so a restart replays at most that many. */
   snapshotEveryEntries: number;
   now: () => number;
+  /**
+   * How far back the clock may step and still be held at the last batch's time (default five
+   * minutes). A larger step is taken as the clock being right again, and reported.
+   */
+  clockHoldMaxMs?: number;
   /** Called after each batch is durable, before its commands are answered (public market data). */
   onCommitted?: (batch: CommittedBatch) => void;
   /** What the host observed, for operators' metrics and logs. */
@@ -95,7 +100,16 @@ export interface TradingHostObserver {
   snapshot(seconds: number): void;
   /** A snapshot that could not be written; its batch stands, and the next batch tries again. */
   snapshotFailed(error: unknown): void;
+  /**
+   * The clock read earlier than the last batch's time, by `byMs`. `held`: batches keep that time
+   * until the clock catches up (reported once per such stretch); otherwise the step was larger
+   * than `clockHoldMaxMs` and the clock was taken as it is.
+   */
+  clockWentBack?(byMs: number, held: boolean): void;
 }
+
+/** The default of `TradingHostOptions.clockHoldMaxMs`. */
+export const clockHoldMaxMsDefault = 5 * 60_000;
 
 /**
  * Hosts the engine as the single writer of balances and orders: commands are queued, run in
@@ -111,12 +125,15 @@ export class TradingHost {
   /** Set when a commit failed after the engine ran: the engine must be rebuilt from the store. */
   private diverged = false;
   /**
-   * The time the last batch was stamped with. Batches are stamped with the later of the clock and
-   * this, so order and trade times never go back when the system clock does (an NTP step, a VM
-   * restored from a snapshot): within a symbol, a later trade id has a time at least as late, which
-   * trade history relies on to page by id and order by time.
+   * The time the last batch was stamped with. While the clock reads earlier (an NTP step back, a
+   * VM restored from a snapshot), by up to `clockHoldMaxMs`, batches keep this time, so order and
+   * trade times do not go back: within a symbol a later trade id has a time at least as late,
+   * which trade history relies on to page by id and order by time. The bound keeps one bad reading
+   * far in the future from freezing every later time (and candles) until the clock gets there.
    */
   private lastAt = 0;
+  /** Whether batches are being held at `lastAt` now (so a stretch is reported once). */
+  private clockHeld = false;
 
   private constructor(
     private readonly port: TradingStorePort,
@@ -179,11 +196,25 @@ export class TradingHost {
     this.diverged = false;
   }
 
+  /** The time of the next batch: the clock, held at the last batch's time across a small step back. */
+  private stamp(): number {
+    const now = this.options.now();
+    const behind = this.lastAt - now;
+    if (behind <= 0 || behind > (this.options.clockHoldMaxMs ?? clockHoldMaxMsDefault)) {
+      if (behind > 0) this.options.observer?.clockWentBack?.(behind, false);
+      this.clockHeld = false;
+      this.lastAt = now;
+      return now;
+    }
+    if (!this.clockHeld) this.options.observer?.clockWentBack?.(behind, true);
+    this.clockHeld = true;
+    return this.lastAt;
+  }
+
   private async runBatch(commands: readonly Command[]): Promise<CommandOutcome[]> {
     if (this.diverged) await this.rebuild();
     const startSeq = this.journalSeq;
-    const at = Math.max(this.options.now(), this.lastAt);
-    this.lastAt = at;
+    const at = this.stamp();
     const started = performance.now();
     const outcomes = commands.map((command) => this.run(command, at));
     const entries = outcomes.map((outcome, i) => ({ seq: outcome.journalSeq, command: commands[i]! }));
