@@ -96,6 +96,7 @@ async function main(): Promise<void> {
       ordersSymbolMs: await orders({ symbol: 'ETHUSDT', limit: 100 }),
       ordersFilledMs: await orders({ status: 'FILLED', limit: 100 }),
       ordersRejectedMs: await orders({ status: 'REJECTED', limit: 100 }),
+      ordersFirstHourMs: await orders({ endTime: startMs + 3_600_000, limit: 100 }),
       tradesMs: await trades({ limit: 100 }),
       tradesSymbolMs: await trades({ symbol: 'ETHUSDT', limit: 100 }),
       tradesLastHourMs: await trades({ startTime: startMs + rows * 1000 - 3_600_000, limit: 100 }),

@@ -261,6 +261,17 @@ describe.each(backends)('trading through the API (%s)', (backend) => {
       new Date(start + 60_000).toISOString(),
     ]);
     expect(trades.map((t) => t.tradeId)).toEqual([4, 3, 2, 1]);
+    // Order history by the time orders were placed: three at start + 60 s, the last at start + 90 s
+    // (IOC orders, so their last update is their placement).
+    const placed = async (query: { startTime?: number; endTime?: number }) =>
+      (await alice.orders(query)).orders.map((o) => o.updateTime);
+    expect(await placed({ startTime: start + 90_000 })).toEqual([new Date(start + 90_000).toISOString()]);
+    expect(await placed({ endTime: start + 60_000 })).toHaveLength(3);
+    expect(await placed({ startTime: start + 60_001, endTime: start + 89_999 })).toEqual([]);
+    expect(await placed({ startTime: start + 60_000, endTime: start + 90_000 })).toHaveLength(4);
+    expect(await codeOf(alice.request('GET', '/v1/orders?startTime=soon'))).toBe(
+      '400 VALIDATION_FAILED querystring.startTime',
+    );
   });
 
   it('answers each order and fill with the times history and the stream show, however the clock moved', async () => {

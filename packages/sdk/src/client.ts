@@ -410,9 +410,16 @@ export class LockstepClient {
     return this.request('POST', `/v1/positions/${encodeURIComponent(symbol)}/close`);
   }
 
-  /** Order history, newest first. */
+  /** Order history, newest first; `startTime` and `endTime` (ms, inclusive) bound when orders were placed. */
   orders(
-    query: { symbol?: string; status?: OrderView['status']; beforeId?: number; limit?: number } = {},
+    query: {
+      symbol?: string;
+      status?: OrderView['status'];
+      beforeId?: number;
+      startTime?: number;
+      endTime?: number;
+      limit?: number;
+    } = {},
   ): Promise<{
     orders: OrderView[];
   }> {

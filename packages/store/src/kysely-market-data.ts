@@ -1,6 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import { BulkInsert, chunksOf, lastPerKey, type Dialect, type Executor } from './kysely-executor.ts';
 import type { CandlesTable, TradesTable } from './schema.ts';
+import { idBoundsOf, lastIdAtOrBeforeTime, type IdBounds } from './time-bounds.ts';
 import type { CandleRecord, OrderSideName, TradeRecord } from './records.ts';
 import type { CandleRepository, TradePageQuery, TradeRepository } from './repositories.ts';
 
@@ -56,12 +57,6 @@ const tradeInsert = new BulkInsert('trades', [
   'seller_fee_asset',
   'created_at',
 ]);
-
-/** Trade ids of one symbol, inclusive; a bound is absent when the page has no such time bound. */
-interface IdBounds {
-  low?: number;
-  high?: number;
-}
 
 /** The statements of an account's trade history (exported for the query-plan tests). */
 export const tradeQueries = {
@@ -133,30 +128,17 @@ export const tradeQueries = {
 /** Trades over one executor. */
 export function kyselyTrades(db: Executor, dialect: Dialect): TradeRepository {
   /**
-   * The symbol's last trade id stamped at or before `time`, 0 when none: a binary search over the
-   * primary key, about 18 seeks for 200,000 trades. Exact because a symbol's trade times never go
-   * back as its ids grow: the trading host stamps batches with a clock held at the last batch's
-   * time. The one exception is a step back larger than the host will hold (it logs it); around
-   * such a step, a page bounded by time may miss trades stamped out of order.
+   * The symbol's last trade id stamped at or before `time` (see `lastIdAtOrBeforeTime`): a
+   * symbol's trade times never go back as its ids grow, except around a step back of the clock
+   * larger than the trading host holds (it logs one); there a page bounded by time may miss
+   * trades stamped out of order.
    */
-  const lastIdAtOrBefore = async (symbol: string, time: number): Promise<number> => {
-    const newest = (await tradeQueries.lastId(db, symbol).executeTakeFirst())?.id;
-    // Every id in (found, high] is known to be later than `time`, or absent.
-    let found = 0;
-    let low = 1;
-    let high = newest === null || newest === undefined ? 0 : Number(newest);
-    while (low <= high) {
-      const middle = Math.floor((low + high) / 2);
-      const row = await tradeQueries.atOrAfter(db, symbol, middle).executeTakeFirst();
-      if (row === undefined || Number(row.id) > high) high = middle - 1;
-      else if (Number(row.created_at) <= time) {
-        found = Number(row.id);
-        low = Number(row.id) + 1;
-      } else high = middle - 1;
-    }
-    return found;
-  };
-
+  const lastIdAtOrBefore = (symbol: string, time: number): Promise<number> =>
+    lastIdAtOrBeforeTime(
+      async () => (await tradeQueries.lastId(db, symbol).executeTakeFirst())?.id,
+      (id) => tradeQueries.atOrAfter(db, symbol, id).executeTakeFirst(),
+      time,
+    );
   return {
     async insertMany(rows) {
       await tradeInsert.run(
@@ -200,10 +182,7 @@ export function kyselyTrades(db: Executor, dialect: Dialect): TradeRepository {
         // A time bound the account's trades on the symbol do not reach (an `endTime` far back,
         // a `startTime` after its last trade) would otherwise walk all of them, checking each
         // one's time; as id bounds it is a seek.
-        const ids: IdBounds = {};
-        if (query.startTime !== undefined)
-          ids.low = (await lastIdAtOrBefore(symbol, query.startTime - 1)) + 1;
-        if (query.endTime !== undefined) ids.high = await lastIdAtOrBefore(symbol, query.endTime);
+        const ids = await idBoundsOf(query, (time) => lastIdAtOrBefore(symbol, time));
         for (const side of ['buyer_account_id', 'seller_account_id'] as const) {
           // A self-trade is on both sides; it is one trade.
           const range = tradeQueries.range(dialect, side, accountId, symbol, query, ids);

@@ -126,13 +126,19 @@ describe('order history across symbols on the embedded store', () => {
     // range of the (account, symbol, id) index, never a sort of the account's orders.
     const [symbols, ...pages] = plansOf(file, (db) => [
       orderQueries.symbols(7).compile(db),
-      orderQueries.history(db, 7, 'BTCUSDT', { limit: 5 }).compile(),
-      orderQueries.history(db, 7, 'BTCUSDT', { limit: 3, status: 'FILLED', beforeId: 26 }).compile(),
-      orderQueries.history(db, 7, 'BTCUSDT', { limit: 3, fromId: 4 }).compile(),
+      orderQueries.history('sqlite', 7, 'BTCUSDT', { limit: 5 }).compile(db),
+      orderQueries.history('sqlite', 7, 'BTCUSDT', { limit: 3, status: 'FILLED', beforeId: 26 }).compile(db),
+      orderQueries.history('sqlite', 7, 'BTCUSDT', { limit: 3, fromId: 4 }).compile(db),
+      orderQueries
+        .history('sqlite', 7, 'BTCUSDT', { limit: 3, startTime: 40, endTime: 300 }, { low: 4, high: 30 })
+        .compile(db),
     ]);
     expect(symbols).toContain('orders_account_symbol');
     expect(symbols).not.toMatch(/SCAN orders\b(?! USING)/);
-    expect(pages).toHaveLength(3);
+    expect(pages).toHaveLength(4);
+    expect(pages[3]).toContain(
+      'USING INDEX orders_account_symbol (account_id=? AND symbol=? AND id>? AND id<?)',
+    );
     for (const detail of pages) {
       expect(detail).toContain('USING INDEX orders_account_symbol');
       expect(detail).not.toContain('TEMP B-TREE');

@@ -140,7 +140,8 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<
       config: { apiKeyPermission: 'read' },
       schema: {
         tags: ['trading'],
-        summary: 'Order history, newest first (all statuses unless one is given)',
+        summary:
+          'Order history, newest first (all statuses unless one is given; startTime and endTime bound when orders were placed)',
         security,
         querystring: Type.Object(
           {
@@ -149,6 +150,8 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<
               Type.Unsafe<(typeof orderStatuses)[number]>(Type.String({ enum: [...orderStatuses] })),
             ),
             beforeId: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+            startTime: Type.Optional(Type.Integer({ minimum: 0, maximum: 8.64e15 })),
+            endTime: Type.Optional(Type.Integer({ minimum: 0, maximum: 8.64e15 })),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
           },
           { additionalProperties: false },
@@ -161,6 +164,8 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<
         symbol: request.query.symbol,
         status: request.query.status,
         beforeId: request.query.beforeId,
+        startTime: request.query.startTime,
+        endTime: request.query.endTime,
         limit: request.query.limit ?? 100,
       }),
     }),
