@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { JournalEntry, Store, TradeRecord, WithdrawalStatus } from './index.ts';
+import type { JournalEntry, OrderPageQuery, Store, TradeRecord, WithdrawalStatus } from './index.ts';
 import { order, testBackends } from './test-backends.ts';
 
 function trade(id: number, buyer: number, seller: number, fields: Partial<TradeRecord> = {}): TradeRecord {
@@ -322,6 +322,49 @@ for (const backend of testBackends) {
           ).toEqual(ids(page));
         }
       }
+    });
+
+    it('pages orders by time as a filter of all of them would, with shared times, id gaps and other accounts', async () => {
+      const { orders } = store.repos;
+      const a = await account();
+      const b = await account();
+      // Ids with gaps, other accounts' orders between a's, and four orders to each time (one
+      // batch stamps many orders); times never go back as ids grow.
+      const rows = Array.from({ length: 120 }, (_, i) =>
+        order(1 + i * 2 + (i % 7 === 0 ? 1 : 0), i % 3 === 0 ? b : a, {
+          symbol: ['BTCUSDT', 'ETHUSDT'][i % 2]!,
+          status: i % 4 === 0 ? 'FILLED' : 'CANCELED',
+          createdAt: 1_000 + Math.floor(i / 4) * 10,
+        }),
+      );
+      await orders.upsertMany(rows);
+      const mine = rows.filter((o) => o.accountId === a).sort((x, y) => y.id - x.id);
+      const queries: OrderPageQuery[] = [
+        { startTime: 1_100, limit: 1000 },
+        { startTime: 1_100, endTime: 1_100, limit: 1000 },
+        { endTime: 1_005, limit: 1000 },
+        { endTime: 999, limit: 10 },
+        { startTime: 5_000, limit: 10 },
+        { startTime: 1_050, endTime: 1_150, limit: 3 },
+        { symbol: 'ETHUSDT', startTime: 1_040, endTime: 1_200, limit: 1000 },
+        { status: 'FILLED', startTime: 1_020, limit: 1000 },
+        { beforeId: 150, startTime: 1_100, limit: 4 },
+      ];
+      for (const query of queries) {
+        const expected = mine.filter(
+          (o) =>
+            (query.symbol === undefined || o.symbol === query.symbol) &&
+            (query.status === undefined || o.status === query.status) &&
+            (query.beforeId === undefined || o.id < query.beforeId) &&
+            (query.startTime === undefined || o.createdAt >= query.startTime) &&
+            (query.endTime === undefined || o.createdAt <= query.endTime),
+        );
+        expect(ids(await orders.page(a, query)), JSON.stringify(query)).toEqual(
+          ids(expected.slice(0, query.limit)),
+        );
+      }
+      const none = await account();
+      expect(await orders.page(none, { startTime: 1, limit: 10 })).toEqual([]);
     });
 
     it('stores trades per symbol and pages an account’s trades as buyer or seller', async () => {
