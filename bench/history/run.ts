@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore, type OrderRecord, type TradeRecord } from '@lockstep/store';
 import type { OrderPageQuery, TradePageQuery } from '@lockstep/store';
+import { order } from '../../packages/store/src/test-backends.ts';
 
 /**
  * `npm run bench:history`: how long one page of an account's history takes on the embedded store
@@ -18,25 +19,14 @@ const startMs = Date.UTC(2026, 0, 1);
 
 function orderAt(i: number, accountId: number): OrderRecord {
   const status = i % 1000 === 0 ? 'REJECTED' : i % 5 === 0 ? 'FILLED' : 'CANCELED';
-  return {
-    id: i,
-    accountId,
+  return order(i, accountId, {
     symbol: symbols[i % 3]!,
-    clientOrderId: null,
     side: i % 2 === 0 ? 'BUY' : 'SELL',
-    type: 'LIMIT',
-    timeInForce: 'GTC',
-    price: 5_000_000,
-    stopPrice: null,
-    quantity: 1000,
-    quoteOrderQty: null,
     executedQty: status === 'FILLED' ? 1000 : 0,
-    cumulativeQuote: 0,
     status,
-    stpMode: 'NONE',
     createdAt: startMs + i * 1000,
     updatedAt: startMs + i * 1000,
-  };
+  });
 }
 
 function tradeAt(i: number, accountId: number, other: number): TradeRecord {

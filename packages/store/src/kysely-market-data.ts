@@ -1,7 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import { BulkInsert, chunksOf, lastPerKey, type Dialect, type Executor } from './kysely-executor.ts';
 import type { CandlesTable, TradesTable } from './schema.ts';
-import { idBoundsOf, lastIdAtOrBeforeTime, type IdBounds } from './time-bounds.ts';
+import { idBoundsOf, indexRange, type IdBounds, type IdSeeks } from './time-bounds.ts';
 import type { CandleRecord, OrderSideName, TradeRecord } from './records.ts';
 import type { CandleRepository, TradePageQuery, TradeRepository } from './repositories.ts';
 
@@ -60,32 +60,30 @@ const tradeInsert = new BulkInsert('trades', [
 
 /** The statements of an account's trade history (exported for the query-plan tests). */
 export const tradeQueries = {
-  /**
-   * One side's trades of an account on one symbol, newest first or (fromId) oldest first. On
-   * SQLite the statement names its index: with both id bounds and no statistics, SQLite's planner
-   * chose the primary key's range of the symbol's ids, which holds every account's trades.
-   */
+  /** One side's trades of an account on one symbol, newest first or (fromId) oldest first. */
   range: (
     dialect: Dialect,
     side: 'buyer_account_id' | 'seller_account_id',
     accountId: number,
     symbol: string,
     query: TradePageQuery,
-    /** The symbol's trade ids within the page's time bounds (see `idBounds`), when it has any. */
+    /** The symbol's trade ids within the page's time bounds (see `idBoundsOf`). */
     ids: IdBounds = {},
   ) => {
-    const index = side === 'buyer_account_id' ? 'trades_buyer' : 'trades_seller';
     const conditions = [sql`${sql.ref(side)} = ${accountId}`, sql`symbol = ${symbol}`];
     if (query.startTime !== undefined) conditions.push(sql`created_at >= ${query.startTime}`);
     if (query.endTime !== undefined) conditions.push(sql`created_at <= ${query.endTime}`);
-    if (ids.low !== undefined) conditions.push(sql`id >= ${ids.low}`);
-    if (ids.high !== undefined) conditions.push(sql`id <= ${ids.high}`);
     if (query.fromId !== undefined) conditions.push(sql`id >= ${query.fromId}`);
-    return sql<Selectable<TradesTable>>`
-      select * from trades ${sql.raw(dialect === 'sqlite' ? `indexed by ${index}` : '')}
-      where ${sql.join(conditions, sql` and `)}
-      order by id ${sql.raw(query.fromId === undefined ? 'desc' : 'asc')}
-      limit ${query.limit}`;
+    const index = side === 'buyer_account_id' ? 'trades_buyer' : 'trades_seller';
+    return indexRange<Selectable<TradesTable>>(
+      dialect,
+      'trades',
+      index,
+      conditions,
+      ids,
+      query.fromId !== undefined,
+      query.limit,
+    );
   },
   /** The symbol's first trade with an id of at least `id`: a seek of the primary key. */
   atOrAfter: (db: Executor, symbol: string, id: number) =>
@@ -127,18 +125,11 @@ export const tradeQueries = {
 
 /** Trades over one executor. */
 export function kyselyTrades(db: Executor, dialect: Dialect): TradeRepository {
-  /**
-   * The symbol's last trade id stamped at or before `time` (see `lastIdAtOrBeforeTime`): a
-   * symbol's trade times never go back as its ids grow, except around a step back of the clock
-   * larger than the trading host holds (it logs one); there a page bounded by time may miss
-   * trades stamped out of order.
-   */
-  const lastIdAtOrBefore = (symbol: string, time: number): Promise<number> =>
-    lastIdAtOrBeforeTime(
-      async () => (await tradeQueries.lastId(db, symbol).executeTakeFirst())?.id,
-      (id) => tradeQueries.atOrAfter(db, symbol, id).executeTakeFirst(),
-      time,
-    );
+  /** Seeks of one symbol's trade ids, for a page's time bounds. */
+  const seeksOf = (symbol: string): IdSeeks => ({
+    newest: async () => (await tradeQueries.lastId(db, symbol).executeTakeFirst())?.id,
+    atOrAfter: (id) => tradeQueries.atOrAfter(db, symbol, id).executeTakeFirst(),
+  });
   return {
     async insertMany(rows) {
       await tradeInsert.run(
@@ -179,10 +170,7 @@ export function kyselyTrades(db: Executor, dialect: Dialect): TradeRepository {
           : (await tradeQueries.symbols(accountId).execute(db)).rows.map((r) => r.symbol);
       const found = new Map<string, Selectable<TradesTable>>();
       for (const symbol of symbols) {
-        // A time bound the account's trades on the symbol do not reach (an `endTime` far back,
-        // a `startTime` after its last trade) would otherwise walk all of them, checking each
-        // one's time; as id bounds it is a seek.
-        const ids = await idBoundsOf(query, (time) => lastIdAtOrBefore(symbol, time));
+        const ids = await idBoundsOf(query, seeksOf(symbol));
         for (const side of ['buyer_account_id', 'seller_account_id'] as const) {
           // A self-trade is on both sides; it is one trade.
           const range = tradeQueries.range(dialect, side, accountId, symbol, query, ids);

@@ -8,7 +8,7 @@ import {
   type Executor,
 } from './kysely-executor.ts';
 import type { OrdersTable } from './schema.ts';
-import { idBoundsOf, lastIdAtOrBeforeTime, type IdBounds } from './time-bounds.ts';
+import { idBoundsOf, indexRange, type IdBounds, type IdSeeks } from './time-bounds.ts';
 import type { OrderRecord, OrderSideName, OrderStatusName } from './records.ts';
 import type { OrderPageQuery, OrderRepository } from './repositories.ts';
 
@@ -117,16 +117,15 @@ export const orderQueries = {
     if (query.fromId !== undefined) conditions.push(sql`id >= ${query.fromId}`);
     if (query.startTime !== undefined) conditions.push(sql`created_at >= ${query.startTime}`);
     if (query.endTime !== undefined) conditions.push(sql`created_at <= ${query.endTime}`);
-    if (ids.low !== undefined) conditions.push(sql`id >= ${ids.low}`);
-    if (ids.high !== undefined) conditions.push(sql`id <= ${ids.high}`);
-    // On SQLite the statement names its index. SQLite chooses it here unaided today, but for the
-    // trade ranges of the same shape it chose the primary key's range (every account's rows), so
-    // the plan is pinned rather than left to the planner's guesses without statistics.
-    return sql<Selectable<OrdersTable>>`
-      select * from orders ${sql.raw(dialect === 'sqlite' ? 'indexed by orders_account_symbol' : '')}
-      where ${sql.join(conditions, sql` and `)}
-      order by id ${sql.raw(query.fromId === undefined ? 'desc' : 'asc')}
-      limit ${query.limit}`;
+    return indexRange<Selectable<OrdersTable>>(
+      dialect,
+      'orders',
+      'orders_account_symbol',
+      conditions,
+      ids,
+      query.fromId !== undefined,
+      query.limit,
+    );
   },
   /** The first order with an id of at least `id`: a seek of the primary key. */
   atOrAfter: (db: Executor, id: number) =>
@@ -154,18 +153,11 @@ export function kyselyOrders(db: Executor, dialect: Dialect): OrderRepository {
     const rows = await orderQueries.open(db, accountId).execute();
     return rows.sort((a, b) => a.id - b.id);
   };
-  /**
-   * The last order id stamped at or before `time`, 0 when none: a binary search over the primary
-   * key, about 18 seeks for 200,000 orders. Exact because order times never go back as ids grow:
-   * one engine numbers all orders, and the trading host holds batch times across a step back of
-   * the clock (except a step larger than it holds, which it logs).
-   */
-  const lastIdAtOrBefore = (time: number): Promise<number> =>
-    lastIdAtOrBeforeTime(
-      async () => (await orderQueries.lastId(db).executeTakeFirst())?.id,
-      (id) => orderQueries.atOrAfter(db, id).executeTakeFirst(),
-      time,
-    );
+  /** Seeks of the order ids, for a page's time bounds. */
+  const orderSeeks: IdSeeks = {
+    newest: async () => (await orderQueries.lastId(db).executeTakeFirst())?.id,
+    atOrAfter: (id) => orderQueries.atOrAfter(db, id).executeTakeFirst(),
+  };
   return {
     async upsertMany(rows) {
       await orderUpsert.run(db, dialect, lastPerKey(rows, (o) => o.id).map(toRow));
@@ -218,9 +210,7 @@ export function kyselyOrders(db: Executor, dialect: Dialect): OrderRepository {
           query.symbol !== undefined
             ? [query.symbol]
             : (await orderQueries.symbols(accountId).execute(db)).rows.map((r) => r.symbol);
-        // A time bound the account's orders do not reach (an `endTime` far back, a `startTime`
-        // after its last order) would otherwise walk all of them; as id bounds it is a seek.
-        const ids = symbols.length === 0 ? {} : await idBoundsOf(query, lastIdAtOrBefore);
+        const ids = symbols.length === 0 ? {} : await idBoundsOf(query, orderSeeks);
         candidates = [];
         for (const symbol of symbols) {
           const range = orderQueries.history(dialect, accountId, symbol, query, ids);
