@@ -23,6 +23,10 @@ export async function openSqliteStore(file: string): Promise<Store> {
   // SQLite's default page cache (2 MB) is smaller than the indexes a busy exchange writes into:
   // a batch's upserts then read their B-tree pages back from the OS (bench:orders, +8 %).
   sqlite.pragma(`cache_size = -${cacheKib}`);
+  // A batch's multi-row upserts keep their statement journals in memory: spilled past 64 KiB, each
+  // batch created, wrote and unlinked a file in /var/tmp (sqlite.test.ts), and a full /var/tmp
+  // would have failed every commit.
+  sqlite.pragma('temp_store = MEMORY');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return migratedStore(db, 'sqlite');
 }
