@@ -486,6 +486,37 @@ for (const backend of testBackends) {
       expect(await trades.page(none, { limit: 10 })).toEqual([]);
     });
 
+    it('reads a history page inside readConsistent from one view while a batch commits', async () => {
+      const a = await account();
+      const b = await account();
+      await store.repos.trades.insertMany([trade(1, a, b), trade(1, a, b, { symbol: 'ETHUSDT' })]);
+      await store.repos.orders.upsertMany([order(1, a), order(2, a, { symbol: 'ETHUSDT' })]);
+      // A page is one range per symbol (and side): without one view, a batch committed between two
+      // of them shows in one symbol's range and not in another's.
+      let batch: Promise<void> | undefined;
+      const [trades, orders] = await store.readConsistent(async (repos) => {
+        await repos.trades.page(a, { limit: 10 });
+        batch = store.transaction(async (w) => {
+          await w.trades.insertMany([
+            trade(2, a, b, { createdAt: 30 }),
+            trade(2, a, b, { symbol: 'ETHUSDT' }),
+          ]);
+          await w.orders.upsertMany([order(3, a), order(4, a, { symbol: 'ETHUSDT' })]);
+        });
+        // PostgreSQL commits beside the open read; SQLite's one connection runs it after the read.
+        if (store.dialect === 'postgres') await batch;
+        return [await repos.trades.page(a, { limit: 10 }), await repos.orders.page(a, { limit: 10 })];
+      });
+      await batch;
+      expect(trades.map((t) => [t.symbol, t.id])).toEqual([
+        ['BTCUSDT', 1],
+        ['ETHUSDT', 1],
+      ]);
+      expect(ids(orders)).toEqual([2, 1]);
+      expect(await store.repos.trades.page(a, { limit: 10 })).toHaveLength(4);
+      expect(ids(await store.repos.orders.page(a, { limit: 10 }))).toEqual([4, 3, 2, 1]);
+    });
+
     it('gives each account one deposit address per asset', async () => {
       const { depositAddresses } = store.repos;
       const a = await account();

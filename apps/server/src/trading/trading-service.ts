@@ -140,24 +140,25 @@ export class TradingService {
     return { orders: [...orders.values()], fills };
   }
 
-  /** The account's orders, newest first, from the store (C4). */
-  async orderHistory(
-    account: number,
-    query: OrderPageQuery,
-    repos: Repositories = this.store.repos,
-  ): Promise<OrderView[]> {
+  /**
+   * The account's orders, newest first, from the store (C4). A page is one statement per symbol
+   * (`orders.page`), so without `repos` it reads in one consistent view: a batch committed meanwhile
+   * shows in all of the page's ranges or in none.
+   */
+  async orderHistory(account: number, query: OrderPageQuery, repos?: Repositories): Promise<OrderView[]> {
     if (query.symbol !== undefined) this.marketIndex(query.symbol);
-    return (await repos.orders.page(account, query)).map((o) => this.orderView(o));
+    const rows = repos
+      ? await repos.orders.page(account, query)
+      : await this.store.readConsistent((r) => r.orders.page(account, query));
+    return rows.map((o) => this.orderView(o));
   }
 
-  /** The account's fills, newest first, from the store (C4). */
-  async tradeHistory(
-    account: number,
-    query: TradePageQuery,
-    repos: Repositories = this.store.repos,
-  ): Promise<MyTradeView[]> {
+  /** The account's fills, newest first, from the store (C4); one consistent view, as `orderHistory`. */
+  async tradeHistory(account: number, query: TradePageQuery, repos?: Repositories): Promise<MyTradeView[]> {
     if (query.symbol !== undefined) this.marketIndex(query.symbol);
-    const rows = await repos.trades.page(account, query);
+    const rows = repos
+      ? await repos.trades.page(account, query)
+      : await this.store.readConsistent((r) => r.trades.page(account, query));
     return rows.flatMap((t) => {
       const event: TradeEvent = {
         kind: 'trade',
