@@ -178,6 +178,22 @@ describe.each(backends)('public market data (%s)', (backend) => {
     expect(await anonymous.ticker('BTCUSDT')).toMatchObject({ count: 0, priceChangePercent: '0.000' });
   });
 
+  it('counts the newest trades in the 24h ticker while the clock is held after a step back', async () => {
+    const { alice, bob } = await fundedPair(server);
+    const order = { symbol: 'BTCUSDT', type: 'LIMIT', quantity: '0.1', price: '50000.00' } as const;
+    await bob.placeOrder({ ...order, side: 'SELL', timeInForce: 'GTC' });
+    clock.advance(2 * minute);
+    await alice.placeOrder({ ...order, side: 'BUY', timeInForce: 'IOC' });
+    // An NTP step back of two minutes: trades keep the later time, and so does the ticker's window.
+    clock.ms = t0;
+    expect(await clientFor(server).ticker('BTCUSDT')).toMatchObject({
+      count: 1,
+      volume: '0.10000',
+      lastPrice: '50000.00',
+      closeTime: t0 + 30_000 + 2 * minute,
+    });
+  });
+
   it('refuses unknown symbols and bad parameters with stable codes', async () => {
     const client = clientFor(server);
     expect(await codeOf(client.depth('DOGEUSDT'))).toBe('400 UNKNOWN_SYMBOL symbol');

@@ -224,7 +224,9 @@ export class MarketData {
   /** Rolling 24h statistics of one market. */
   async ticker(symbol: string): Promise<TickerView> {
     const market = this.engine.market(this.trading.marketIndex(symbol))!;
-    const now = this.now();
+    // Not before the last batch: while the host holds batch times after the clock stepped back,
+    // the newest trades are stamped later than the clock reads, and the window must include them.
+    const now = Math.max(this.now(), this.trading.host.lastBatchAt);
     const openTime = candleOpenTime(now, '1m') - (tickerMinutes - 1) * intervalMs['1m'];
     const candles = await this.store.repos.candles.range(symbol, '1m', {
       startTime: openTime,
