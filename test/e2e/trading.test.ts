@@ -310,4 +310,41 @@ describe.each(backends)('trading through the API (%s)', (backend) => {
     expect({ order: canceled.order }).toEqual(await streamed(canceled.order));
     live.close();
   });
+
+  it('shows when an order was placed in every later state of it, across a restart', async () => {
+    await server.dispose();
+    const clock = new ManualClock();
+    const placedAt = new Date(clock.ms).toISOString();
+    server = await startTestServer({ backend, now: clock.now });
+    const { alice, bob } = await fundedPair(server);
+    const resting = await bob.placeOrder(restingSell);
+    expect(resting.order).toMatchObject({ status: 'NEW', time: placedAt, updateTime: placedAt });
+
+    // The server learns the open order's placement time back from the store.
+    clock.advance(60_000);
+    server = await server.restart();
+    await alice.placeOrder(crossingBuy);
+    const filledAt = new Date(clock.ms).toISOString();
+    const partly = (await bob.getOrder('BTCUSDT', resting.order.orderId)).order;
+    expect(partly).toMatchObject({ status: 'PARTIALLY_FILLED', time: placedAt, updateTime: filledAt });
+    expect((await bob.snapshot()).openOrders).toEqual([partly]);
+    const live = bob.connect();
+    const orderEvents: AccountEvent[] = [];
+    live.on('event', (e) => {
+      if (e.type === 'order.updated') orderEvents.push(e);
+    });
+    await live.next('hello');
+
+    clock.advance(30_000);
+    const canceled = await bob.cancelOrder('BTCUSDT', resting.order.orderId);
+    const canceledAt = new Date(clock.ms).toISOString();
+    expect(canceled.order).toMatchObject({ status: 'CANCELED', time: placedAt, updateTime: canceledAt });
+    while (orderEvents.length === 0) await live.next('event');
+    expect(orderEvents.map((e) => e.data)).toEqual([{ order: canceled.order }]);
+    expect((await bob.orders({ symbol: 'BTCUSDT' })).orders).toEqual([canceled.order]);
+    // Filtered by placement time: the order is in the minute it was placed, not in the one it was cancelled.
+    expect((await bob.orders({ endTime: Date.parse(placedAt) })).orders).toHaveLength(1);
+    expect(await bob.orders({ startTime: Date.parse(filledAt) })).toEqual({ orders: [] });
+    live.close();
+  });
 });

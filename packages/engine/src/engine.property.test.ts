@@ -165,8 +165,9 @@ function omit<T extends object>(value: T, keys: (keyof T)[]): Record<string, unk
   return copy;
 }
 
+/** The order as the reference exchange tracks it (it keeps no times; the engine's host stamps those). */
 function orderView(event: OrderEvent): Record<string, unknown> {
-  return omit(event, ['kind', 'reason', 'stopPrice']);
+  return omit(event, ['kind', 'reason', 'stopPrice', 'placedAt']);
 }
 
 /** Checks events against state: last BALANCE per key equals the state, depth replays to the book. */

@@ -29,6 +29,11 @@ export interface OrderEvent {
   quoteOrderQty: number;
   /** Why a fired stop was REJECTED; null otherwise. */
   reason: ResultName | null;
+  /**
+   * When the order was placed (ms). The engine has no clock: decoding leaves 0, and the host that
+   * stamps batches fills it in before anyone reads the event.
+   */
+  placedAt: number;
 }
 
 /** A trade; it serves both sides' account streams and the public trade feed. */
@@ -155,6 +160,7 @@ function decodeOrder(buffer: EventBuffer, i: number): OrderEvent {
     cumQuote: d[i + 14]!,
     quoteOrderQty: d[i + 15]!,
     reason: d[i + 16] === 0 ? null : resultName(d[i + 16]!),
+    placedAt: 0,
   };
 }
 

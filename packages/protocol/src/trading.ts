@@ -60,6 +60,9 @@ export const OrderView = Type.Object({
   cummulativeQuoteQty: Type.String(),
   status: literalUnion(orderStatuses, 'OrderStatus'),
   selfTradePreventionMode: literalUnion(stpModes, 'StpMode'),
+  /** When the order was placed; every state of the order carries the same time. */
+  time: Type.String({ format: 'date-time' }),
+  /** When the order last changed. */
   updateTime: Type.String({ format: 'date-time' }),
 });
 export type OrderView = Static<typeof OrderView>;

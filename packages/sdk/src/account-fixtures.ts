@@ -61,6 +61,7 @@ export function orderFixture(orderId: number, overrides: Partial<OrderView> = {}
     cummulativeQuoteQty: '0.00000000',
     status: 'NEW',
     selfTradePreventionMode: 'EXPIRE_MAKER',
+    time: fixtureTime,
     updateTime: fixtureTime,
     ...overrides,
   };

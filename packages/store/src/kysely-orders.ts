@@ -100,6 +100,8 @@ export const orderQueries = {
    */
   open: (db: Executor, accountId: number) =>
     db.selectFrom('orders').selectAll().where('account_id', '=', accountId).where(orderIsOpen),
+  /** Every open order's placement time, through the same partial index (a restart reads it once). */
+  placements: (db: Executor) => db.selectFrom('orders').select(['id', 'created_at']).where(orderIsOpen),
   /**
    * One symbol's page of an account's history, through the (account, symbol, id) index: newest
    * first, or with `fromId` the oldest `limit` from it in ascending order.
@@ -186,6 +188,10 @@ export function kyselyOrders(db: Executor, dialect: Dialect): OrderRepository {
     async open(accountId, symbol) {
       const rows = await openRows(accountId);
       return (symbol === undefined ? rows : rows.filter((r) => r.symbol === symbol)).map(toOrder);
+    },
+    async openPlacements() {
+      const rows = await orderQueries.placements(db).execute();
+      return rows.map((r) => ({ id: Number(r.id), createdAt: Number(r.created_at) }));
     },
     async page(accountId, query) {
       let candidates: Array<Selectable<OrdersTable>>;

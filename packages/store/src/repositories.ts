@@ -160,6 +160,8 @@ export interface OrderRepository {
   byClientOrderId(accountId: number, clientOrderId: string): Promise<OrderRecord | undefined>;
   /** Open orders (NEW, PARTIALLY_FILLED), oldest first. */
   open(accountId: number, symbol?: string): Promise<OrderRecord[]>;
+  /** When each open order of every account was placed, in no particular order. */
+  openPlacements(): Promise<Array<{ id: number; createdAt: number }>>;
   /** A page of the account's orders, newest first. */
   page(accountId: number, query: OrderPageQuery): Promise<OrderRecord[]>;
 }

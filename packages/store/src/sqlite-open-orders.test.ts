@@ -71,11 +71,18 @@ describe('open orders on the embedded store', () => {
     ]);
     expect((await store.repos.orders.open(7)).map((o) => o.id)).toEqual([1, 3, 6]);
     expect((await store.repos.orders.open(7, 'ETHUSDT')).map((o) => o.id)).toEqual([6]);
+    expect((await store.repos.orders.openPlacements()).sort((a, b) => a.id - b.id)).toEqual(
+      [1, 3, 5, 6].map((id) => ({ id, createdAt: id * 10 })),
+    );
     await store.close();
 
     expect(orderIndexes(file)).toEqual(['orders_account_symbol', 'orders_open_client_id']);
-    const [plan] = plansOf(file, (db) => [orderQueries.open(db, 7).compile()]);
+    const [plan, placements] = plansOf(file, (db) => [
+      orderQueries.open(db, 7).compile(),
+      orderQueries.placements(db).compile(),
+    ]);
     expect(plan).toContain('USING INDEX orders_open_client_id');
+    expect(placements).toContain('SCAN orders USING INDEX orders_open_client_id');
   });
 
   it('drops the old index from a data folder made before, and keeps every order', async () => {

@@ -219,6 +219,12 @@ for (const backend of testBackends) {
       expect(ids(await orders.open(a))).toEqual([1, 2]);
       expect(ids(await orders.open(a, 'ETHUSDT'))).toEqual([2]);
       expect(ids(await orders.open(b))).toEqual([3]);
+      // A partly filled order keeps the time it was placed at; the filled one is no longer open.
+      expect((await orders.openPlacements()).sort((x, y) => x.id - y.id)).toEqual([
+        { id: 1, createdAt: 10 },
+        { id: 2, createdAt: 20 },
+        { id: 3, createdAt: 30 },
+      ]);
       expect(await orders.byClientOrderId(a, 'c-1')).toMatchObject({ id: 1 });
       expect(await orders.byClientOrderId(b, 'c-1')).toBeUndefined();
     });

@@ -31,6 +31,7 @@ export class StoreTradingPort implements TradingStorePort {
     snapshot: { seq: number; state: EngineSnapshot } | null;
     entries: JournalEntry[];
     lastAt: number;
+    openOrders: Array<{ id: number; placedAt: number }>;
   }> {
     const latest = await this.store.repos.snapshots.latest();
     const snapshot = latest ? { seq: latest.journalSeq, state: latest.state as EngineSnapshot } : null;
@@ -48,7 +49,12 @@ export class StoreTradingPort implements TradingStorePort {
       if (page.length < journalPageSize) break;
       after = page[page.length - 1]!.seq;
     }
-    return { snapshot, entries, lastAt };
+    // The orders table is written in the journal's transactions, so it is as of the last entry.
+    const openOrders = (await this.store.repos.orders.openPlacements()).map((o) => ({
+      id: o.id,
+      placedAt: o.createdAt,
+    }));
+    return { snapshot, entries, lastAt, openOrders };
   }
 
   async commit(batch: CommittedBatch): Promise<void> {
@@ -160,7 +166,7 @@ export class StoreTradingPort implements TradingStorePort {
       cumulativeQuote: event.cumQuote,
       status: event.status,
       stpMode: event.stp,
-      createdAt: at,
+      createdAt: event.placedAt,
       updatedAt: at,
     };
   }

@@ -7,6 +7,7 @@ import {
   type EngineEvent,
   type EngineSnapshot,
   type MarketConfig,
+  type OrderEvent,
   type ResultName,
 } from '@lockstep/engine';
 import { GroupCommitQueue, type GroupCommitOptions } from './group-commit-queue.ts';
@@ -48,11 +49,15 @@ export interface CommittedBatch {
  * projections and its account events in one transaction, or nothing.
  */
 export interface TradingStorePort {
-  /** `lastAt`: the time the last committed batch was stamped with (absent or 0 when none). */
+  /**
+   * `lastAt`: the time the last committed batch was stamped with (absent or 0 when none).
+   * `openOrders`: when each open order was placed, as of the last entry (absent when none).
+   */
   load(): Promise<{
     snapshot: { seq: number; state: EngineSnapshot } | null;
     entries: JournalEntry[];
     lastAt?: number;
+    openOrders?: ReadonlyArray<{ id: number; placedAt: number }>;
   }>;
   commit(batch: CommittedBatch): Promise<void>;
   saveSnapshot(seq: number, state: EngineSnapshot): Promise<void>;
@@ -134,6 +139,11 @@ export class TradingHost {
   private lastAt = 0;
   /** Whether batches are being held at `lastAt` now (so a stretch is reported once). */
   private clockHeld = false;
+  /**
+   * When each open order was placed. Every later event of an order carries that time
+   * (`OrderEvent.placedAt`), as the order's stored row does; a closed order's entry is dropped.
+   */
+  private placedAt = new Map<number, number>();
 
   private constructor(
     private readonly port: TradingStorePort,
@@ -160,6 +170,14 @@ export class TradingHost {
     return this.queue.submit(command);
   }
 
+  /**
+   * The time the last batch was stamped with. While the clock is held after a step back it is
+   * later than the clock, and the newest trades carry it.
+   */
+  get lastBatchAt(): number {
+    return this.lastAt;
+  }
+
   /** Commands waiting for a batch (the one being committed not counted). */
   get queueLength(): number {
     return this.queue.length;
@@ -179,8 +197,9 @@ export class TradingHost {
 
   /** Rebuilds the engine from the store: snapshot, then the journal after it, then an audit. */
   private async rebuild(): Promise<void> {
-    const { snapshot, entries, lastAt } = await this.port.load();
+    const { snapshot, entries, lastAt, openOrders } = await this.port.load();
     this.lastAt = lastAt ?? 0;
+    this.placedAt = new Map(openOrders?.map((o) => [o.id, o.placedAt]));
     this.engine = snapshot ? Engine.fromSnapshot(snapshot.state) : TradingHost.freshEngine(this.options);
     this.snapshotSeq = snapshot?.seq ?? 0;
     this.journalSeq = this.snapshotSeq;
@@ -258,10 +277,24 @@ export class TradingHost {
     }
   }
 
+  /** An order's first event is its placement; it stays in `placedAt` while the order is open. */
+  private stampPlacement(event: OrderEvent, at: number): void {
+    const open = event.status === 'NEW' || event.status === 'PARTIALLY_FILLED';
+    const placedAt = this.placedAt.get(event.orderId);
+    if (placedAt === undefined) {
+      event.placedAt = at;
+      if (open) this.placedAt.set(event.orderId, at);
+    } else {
+      event.placedAt = placedAt;
+      if (!open) this.placedAt.delete(event.orderId);
+    }
+  }
+
   private run(command: Command, at: number): CommandOutcome {
     const code = this.engine.execute(command);
     const events = decodeEvents(this.engine.events);
     this.engine.events.clear();
+    for (const event of events) if (event.kind === 'order') this.stampPlacement(event, at);
     // Every command is journaled, rejections too: replaying them is harmless (they change nothing),
     // and it keeps replay exact even if some command changes state without an event.
     const journalSeq = ++this.journalSeq;

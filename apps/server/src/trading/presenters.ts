@@ -70,6 +70,7 @@ export class TradingPresenter {
       cummulativeQuoteQty: this.amount(market.quote, event.cumQuote),
       status: event.status,
       selfTradePreventionMode: event.stp,
+      time: new Date(event.placedAt).toISOString(),
       updateTime: new Date(at).toISOString(),
     };
   }

@@ -265,6 +265,7 @@ export class TradingService {
       cummulativeQuoteQty: this.presenter.amount(quote, o.cumulativeQuote),
       status: o.status,
       selfTradePreventionMode: o.stpMode as OrderView['selfTradePreventionMode'],
+      time: new Date(o.createdAt).toISOString(),
       updateTime: new Date(o.updatedAt).toISOString(),
     };
   }
