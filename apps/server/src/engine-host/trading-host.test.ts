@@ -11,6 +11,7 @@ import { demoAssets, demoMarkets } from '../trading/demo-markets.ts';
 import {
   TradingHost,
   type BatchTiming,
+  type CommandOutcome,
   type CommittedBatch,
   type JournalEntry,
   type TradingHostObserver,
@@ -26,6 +27,8 @@ class MemoryPort implements TradingStorePort {
   failNext = false;
   /** This many snapshot writes fail before they succeed again. */
   failSnapshots = 0;
+  /** Open orders' placement times, kept as the store's orders table keeps `created_at`. */
+  placements = new Map<number, number>();
 
   async load() {
     await Promise.resolve();
@@ -35,6 +38,7 @@ class MemoryPort implements TradingStorePort {
     return {
       snapshot: this.snapshot && state ? { seq: this.snapshot.seq, state } : null,
       entries: this.entries.filter((e) => e.seq > after).map((e) => structuredClone(e)),
+      openOrders: [...this.placements].map(([id, placedAt]) => ({ id, placedAt })),
     };
   }
   async commit(batch: CommittedBatch) {
@@ -45,6 +49,12 @@ class MemoryPort implements TradingStorePort {
     }
     this.entries.push(...batch.entries.map((e) => structuredClone(e)));
     this.batches.push(batch);
+    for (const event of batch.outcomes.flatMap((o) => o.events)) {
+      if (event.kind !== 'order') continue;
+      if (event.status !== 'NEW' && event.status !== 'PARTIALLY_FILLED')
+        this.placements.delete(event.orderId);
+      else if (!this.placements.has(event.orderId)) this.placements.set(event.orderId, event.placedAt);
+    }
   }
   async saveSnapshot(seq: number, state: EngineSnapshot) {
     await Promise.resolve();
@@ -211,6 +221,45 @@ describe('TradingHost', () => {
       const next = await restarted.submit(limit(1, Side.BUY, 4_000_000, 100));
       expect(next.journalSeq).toBe(8);
     }
+  });
+
+  it('stamps every event of an order with its placement time, across a failed commit and a restart', async () => {
+    const port = new MemoryPort();
+    const t0 = Date.UTC(2026, 0, 1);
+    let ms = t0;
+    const host = await TradingHost.start(port, options({ now: () => ms }));
+    await host.submit(deposit(1, usdt, 1_000_000 * 1e8, 'tx-usdt'));
+    await host.submit(deposit(2, btc, 10 * 1e8, 'tx-btc'));
+    const placedOf = (outcome: CommandOutcome) =>
+      outcome.events.flatMap((e) => (e.kind === 'order' ? [[e.orderId, e.status, e.placedAt - t0]] : []));
+
+    const resting = await host.submit(limit(1, Side.BUY, 5_000_000, 1_000));
+    expect(placedOf(resting)).toEqual([[resting.orderId, 'NEW', 0]]);
+    // A lost batch's order id is handed out again after the rebuild, to an order of a later time.
+    ms = t0 + 1_000;
+    port.failNext = true;
+    await expect(host.submit(limit(1, Side.BUY, 4_000_000, 1_000))).rejects.toThrow('disk full');
+    ms = t0 + 2_000;
+    const second = await host.submit(limit(1, Side.BUY, 4_000_000, 1_000));
+    expect(second.orderId).toBe(resting.orderId + 1);
+    expect(placedOf(second)).toEqual([[second.orderId, 'NEW', 2_000]]);
+
+    ms = t0 + 3_000;
+    const cross = await host.submit(limit(2, Side.SELL, 5_000_000, 400));
+    expect(placedOf(cross)).toEqual([
+      [resting.orderId, 'PARTIALLY_FILLED', 0],
+      [cross.orderId, 'FILLED', 3_000],
+    ]);
+    // A restart learns the open orders' times from the store.
+    const restarted = await TradingHost.start(port, options({ now: () => ms }));
+    ms = t0 + 4_000;
+    const sweep = await restarted.submit(limit(2, Side.SELL, 4_000_000, 1_600));
+    expect(placedOf(sweep)).toEqual([
+      [resting.orderId, 'FILLED', 0],
+      [second.orderId, 'FILLED', 2_000],
+      [sweep.orderId, 'FILLED', 4_000],
+    ]);
+    expect(port.placements).toEqual(new Map());
   });
 
   it('a failed commit acknowledges nothing and the engine is rebuilt to what the store holds', async () => {
