@@ -206,6 +206,28 @@ describe.each(backends)('trading through the API (%s)', (backend) => {
       }),
     ]);
     expect((await bob.myTrades()).trades.map((t) => t.side)).toEqual(['SELL']);
+
+    // A second fill, of the order at 41,000: one order's fills, and paging forward by trade id.
+    await bob.placeOrder({ symbol: 'BTCUSDT', side: 'SELL', type: 'MARKET', quantity: '0.01' });
+    const fillsOf = async (orderId: number) =>
+      (await alice.myTrades({ symbol: 'BTCUSDT', orderId })).trades.map((t) => [t.orderId, t.price]);
+    expect(await fillsOf(ids[1]!)).toEqual([[ids[1], '41000.00']]);
+    expect(await fillsOf(ids[2]!)).toEqual([[ids[2], '42000.00']]);
+    expect(await fillsOf(ids[0]!)).toEqual([]); // cancelled unfilled
+    const bobs = (await bob.myTrades({ symbol: 'BTCUSDT' })).trades;
+    expect(await fillsOf(bobs[0]!.orderId)).toEqual([]); // bob's order, not alice's
+    const [first] = (await alice.myTrades({ symbol: 'BTCUSDT', fromId: 0, limit: 1 })).trades;
+    expect(first).toMatchObject({ orderId: ids[2] });
+    const next = (await alice.myTrades({ symbol: 'BTCUSDT', fromId: first!.tradeId + 1 })).trades;
+    expect(next.map((t) => t.orderId)).toEqual([ids[1]]);
+    for (const field of ['orderId', 'fromId']) {
+      expect(await codeOf(alice.request('GET', `/v1/my-trades?${field}=1`))).toBe(
+        `400 VALIDATION_FAILED querystring.${field}`,
+      );
+    }
+    expect(await codeOf(alice.request('GET', '/v1/my-trades?symbol=BTCUSDT&orderId=0'))).toBe(
+      '400 VALIDATION_FAILED querystring.orderId',
+    );
     expect(await codeOf(alice.orders({ symbol: 'NOPE' }))).toBe('400 UNKNOWN_SYMBOL symbol');
     // 1e309 coerces to Infinity, which schema range checks let through; it must still be a 400.
     for (const path of [

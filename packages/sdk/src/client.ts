@@ -426,8 +426,17 @@ export class LockstepClient {
     return this.request('GET', `/v1/orders${queryString(query)}`);
   }
 
-  /** The account's fills, newest first. */
-  myTrades(query: { symbol?: string; startTime?: number; endTime?: number; limit?: number } = {}): Promise<{
+  /** The account's fills, newest first; `fromId` (the oldest `limit` from it) and `orderId` need `symbol`. */
+  myTrades(
+    query: {
+      symbol?: string;
+      fromId?: number;
+      orderId?: number;
+      startTime?: number;
+      endTime?: number;
+      limit?: number;
+    } = {},
+  ): Promise<{
     trades: MyTradeView[];
   }> {
     return this.request('GET', `/v1/my-trades${queryString(query)}`);

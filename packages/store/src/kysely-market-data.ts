@@ -74,6 +74,10 @@ export const tradeQueries = {
     if (query.startTime !== undefined) conditions.push(sql`created_at >= ${query.startTime}`);
     if (query.endTime !== undefined) conditions.push(sql`created_at <= ${query.endTime}`);
     if (query.fromId !== undefined) conditions.push(sql`id >= ${query.fromId}`);
+    if (query.orderId !== undefined) {
+      const order = side === 'buyer_account_id' ? 'buyer_order_id' : 'seller_order_id';
+      conditions.push(sql`${sql.ref(order)} = ${query.orderId}`);
+    }
     const index = side === 'buyer_account_id' ? 'trades_buyer' : 'trades_seller';
     return indexRange<Selectable<TradesTable>>(
       dialect,
@@ -156,14 +160,15 @@ export function kyselyTrades(db: Executor, dialect: Dialect): TradeRepository {
     },
     async page(accountId, query) {
       // Trade ids count per symbol: a position by id means nothing across symbols.
-      if (query.fromId !== undefined && query.symbol === undefined)
-        throw new Error('trades.page: fromId needs a symbol');
+      if ((query.fromId !== undefined || query.orderId !== undefined) && query.symbol === undefined)
+        throw new Error('trades.page: fromId and orderId need a symbol');
       // Each symbol's newest (or, with fromId, oldest) `limit` trades on each side of the account,
       // each a short range of the (buyer|seller, symbol, id) index, merged here. One query with
       // `buyer = ? or seller = ?` across symbols read and sorted every trade of the account:
       // 131–162 ms for 200,000 trades (`bench:history`), the server's thread blocked, on the default
-      // call. The statements run one by one, as order history's do: a batch committed between two
-      // of them may show in one symbol's range and not yet in another's.
+      // call. The statements run one by one, as order history's do: read a page in one view
+      // (`Store.readConsistent`), or a batch committed between two of them may show in one
+      // symbol's range and not yet in another's.
       const symbols =
         query.symbol !== undefined
           ? [query.symbol]

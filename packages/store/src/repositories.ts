@@ -171,6 +171,8 @@ export interface TradePageQuery {
   symbol?: string;
   /** Trades with `id >= fromId` (the `limit` oldest of them); trade ids are per symbol, so it needs `symbol`. */
   fromId?: number;
+  /** The fills of this order of the account only; needs `symbol`. */
+  orderId?: number;
   /** Inclusive bounds on `createdAt`. */
   startTime?: number;
   endTime?: number;

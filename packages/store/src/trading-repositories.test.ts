@@ -402,7 +402,20 @@ for (const backend of testBackends) {
         'BTCUSDT:1',
       ]);
       expect(ids(await trades.page(a, { startTime: 15, endTime: 20, limit: 10 }))).toEqual([2, 1]);
-      await expect(trades.page(a, { fromId: 1, limit: 10 })).rejects.toThrow('needs a symbol');
+      await expect(trades.page(a, { fromId: 1, limit: 10 })).rejects.toThrow('need a symbol');
+      // One order's fills: on the side the account's order is on (trade n has orders 2n and 2n + 1).
+      const ofOrder = async (orderId: number) =>
+        ids(await trades.page(a, { symbol: 'BTCUSDT', orderId, limit: 10 }));
+      expect(await ofOrder(2)).toEqual([1]); // a bought in trade 1
+      expect(await ofOrder(5)).toEqual([2]); // a sold in trade 2
+      expect(await ofOrder(8)).toEqual([4]); // the self-trade, as buyer
+      expect(await ofOrder(9)).toEqual([4]); // and as seller
+      expect(await ofOrder(3)).toEqual([]); // b's order in trade 1
+      expect(ids(await trades.page(b, { symbol: 'BTCUSDT', orderId: 3, limit: 10 }))).toEqual([1]);
+      expect(ids(await trades.page(a, { symbol: 'BTCUSDT', orderId: 2, startTime: 11, limit: 10 }))).toEqual(
+        [],
+      );
+      await expect(trades.page(a, { orderId: 2, limit: 10 })).rejects.toThrow('need a symbol');
       expect(await trades.page(a, { symbol: 'BTCUSDT', limit: 1 })).toEqual([trade(4, a, a)]);
       expect(ids(await trades.recent('BTCUSDT', 2))).toEqual([3, 4]);
       expect(ids(await trades.recent('BTCUSDT', 100))).toEqual([1, 2, 3, 4]);

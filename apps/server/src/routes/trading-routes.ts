@@ -1,6 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { BalanceView, MyTradeView, OrderView, PlaceOrderBody, orderStatuses } from '@lockstep/protocol';
+import {
+  BalanceView,
+  LockstepError,
+  MyTradeView,
+  OrderView,
+  PlaceOrderBody,
+  orderStatuses,
+} from '@lockstep/protocol';
 import type { RouteDeps } from './deps.ts';
 import { principalOf, sessionOrApiKey } from '../http/authentication.ts';
 import type { ApiKeyService } from '../services/api-key-service.ts';
@@ -182,6 +189,9 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<
         querystring: Type.Object(
           {
             symbol: Type.Optional(SymbolParam),
+            // Trade ids and order ids count per symbol, so both need `symbol`.
+            fromId: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+            orderId: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
             startTime: Type.Optional(Type.Integer({ minimum: 0, maximum: 8.64e15 })),
             endTime: Type.Optional(Type.Integer({ minimum: 0, maximum: 8.64e15 })),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
@@ -191,14 +201,28 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<
         response: { 200: Type.Object({ trades: Type.Array(MyTradeView) }), ...errors },
       },
     },
-    async (request) => ({
-      trades: await trading.tradeHistory(principalOf(request).account.id, {
-        symbol: request.query.symbol,
-        startTime: request.query.startTime,
-        endTime: request.query.endTime,
-        limit: request.query.limit ?? 100,
-      }),
-    }),
+    async (request) => {
+      const { symbol, fromId, orderId } = request.query;
+      for (const [field, value] of [
+        ['fromId', fromId],
+        ['orderId', orderId],
+      ] as const) {
+        if (value !== undefined && symbol === undefined)
+          throw new LockstepError('VALIDATION_FAILED', `querystring.${field}: needs symbol`, {
+            field: `querystring.${field}`,
+          });
+      }
+      return {
+        trades: await trading.tradeHistory(principalOf(request).account.id, {
+          symbol,
+          fromId,
+          orderId,
+          startTime: request.query.startTime,
+          endTime: request.query.endTime,
+          limit: request.query.limit ?? 100,
+        }),
+      };
+    },
   );
 
   app.get(
