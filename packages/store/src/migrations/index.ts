@@ -5,6 +5,7 @@ import * as security from './0003-security.ts';
 import * as apiKeys from './0004-api-keys.ts';
 import * as sync from './0005-sync.ts';
 import * as openOrdersIndex from './0006-open-orders-index.ts';
+import * as orderEventTimes from './0007-order-event-times.ts';
 
 /** What a migration may need to know of the database it runs on. */
 export interface MigrationContext {
@@ -28,6 +29,7 @@ export const migrations: readonly Migration[] = [
   { name: '0004-api-keys', up: apiKeys.up },
   { name: '0005-sync', up: sync.up },
   { name: '0006-open-orders-index', up: openOrdersIndex.up },
+  { name: '0007-order-event-times', up: orderEventTimes.up },
 ];
 
 /**
