@@ -190,6 +190,8 @@ describe('operations endpoints (F3) and the API description', () => {
         'POST /v1/orders',
         'DELETE /v1/orders/{symbol}/{orderId}',
         'GET /v1/orders/{symbol}/{orderId}',
+        'DELETE /v1/orders/{symbol}/client/{clientOrderId}',
+        'GET /v1/orders/{symbol}/client/{clientOrderId}',
         'POST /v1/admin/deposits',
         'DELETE /v1/open-orders/{symbol}',
         'GET /v1/open-orders',

@@ -254,6 +254,29 @@ describe.each(backends)('trading through the API (%s)', (backend) => {
     const [first, second] = await Promise.all([alice.placeOrder(body), alice.placeOrder(body)]);
     expect(second.order.orderId).toBe(first.order.orderId);
     expect((await alice.openOrders()).orders).toHaveLength(1);
+
+    // A bot that lost the answer asks for the order by the id it chose, and cancels by it.
+    expect(await alice.getOrderByClientId('BTCUSDT', 'retry-1')).toEqual({ order: first.order });
+    const canceled = await alice.cancelOrderByClientId('BTCUSDT', 'retry-1');
+    expect(canceled.order).toMatchObject({ orderId: first.order.orderId, status: 'CANCELED' });
+    expect(await alice.getOrderByClientId('BTCUSDT', 'retry-1')).toEqual(canceled);
+    expect(await codeOf(alice.cancelOrderByClientId('BTCUSDT', 'retry-1'))).toBe(
+      '404 UNKNOWN_ORDER clientOrderId',
+    );
+    // Closed, the id is free again: a new order with it is the one found, and the old one by its id.
+    const again = await alice.placeOrder(body);
+    expect(again.order.orderId).not.toBe(first.order.orderId);
+    expect((await alice.getOrderByClientId('BTCUSDT', 'retry-1')).order.orderId).toBe(again.order.orderId);
+    expect((await alice.getOrder('BTCUSDT', first.order.orderId)).order.status).toBe('CANCELED');
+    expect(await codeOf(alice.getOrderByClientId('ETHUSDT', 'retry-1'))).toBe(
+      '404 UNKNOWN_ORDER clientOrderId',
+    );
+    expect(await codeOf(alice.getOrderByClientId('BTCUSDT', 'never-used'))).toBe(
+      '404 UNKNOWN_ORDER clientOrderId',
+    );
+    expect(await codeOf(alice.request('GET', '/v1/orders/BTCUSDT/client/no%20spaces'))).toBe(
+      '400 VALIDATION_FAILED params.clientOrderId',
+    );
   });
   it('never stamps a trade earlier than the one before it, when the clock goes back and across a restart', async () => {
     await server.dispose();

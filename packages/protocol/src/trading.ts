@@ -83,6 +83,9 @@ export const MyTradeView = Type.Object({
 });
 export type MyTradeView = Static<typeof MyTradeView>;
 
+/** A client order id: what a client names its order with (unique among its open orders). */
+export const ClientOrderId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,36}$' });
+
 export const PlaceOrderBody = Type.Object(
   {
     symbol: Symbol_,
@@ -93,7 +96,7 @@ export const PlaceOrderBody = Type.Object(
     quoteOrderQty: Type.Optional(Decimal),
     price: Type.Optional(Decimal),
     stopPrice: Type.Optional(Decimal),
-    clientOrderId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,36}$' })),
+    clientOrderId: Type.Optional(ClientOrderId),
     selfTradePreventionMode: Type.Optional(literalUnion(stpModes, 'StpMode')),
   },
   { additionalProperties: false },

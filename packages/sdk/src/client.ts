@@ -447,9 +447,25 @@ export class LockstepClient {
     return this.request('GET', `/v1/orders/${encodeURIComponent(symbol)}/${orderId}`);
   }
 
+  /** The order placed with this client order id: the open one, else the most recent closed one. */
+  getOrderByClientId(symbol: string, clientOrderId: string): Promise<{ order: OrderView }> {
+    return this.request(
+      'GET',
+      `/v1/orders/${encodeURIComponent(symbol)}/client/${encodeURIComponent(clientOrderId)}`,
+    );
+  }
+
   /** Cancels one open order. */
   cancelOrder(symbol: string, orderId: number): Promise<{ order: OrderView }> {
     return this.request('DELETE', `/v1/orders/${encodeURIComponent(symbol)}/${orderId}`);
+  }
+
+  /** Cancels the open order placed with this client order id. */
+  cancelOrderByClientId(symbol: string, clientOrderId: string): Promise<{ order: OrderView }> {
+    return this.request(
+      'DELETE',
+      `/v1/orders/${encodeURIComponent(symbol)}/client/${encodeURIComponent(clientOrderId)}`,
+    );
   }
 
   /** Cancels every open order on a symbol. */

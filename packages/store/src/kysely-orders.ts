@@ -88,6 +88,12 @@ const orderUpsert = new BulkInsert(
 );
 
 /**
+ * How far back a closed order is found by its client order id: among the account's this many
+ * newest orders on the symbol (Binance, too, stops finding old closed orders: it archives them).
+ */
+export const clientIdLookback = 10_000;
+
+/**
  * The statements behind an account's open orders and its history, as builders, so the SQLite plan
  * test (`sqlite-open-orders.test.ts`) explains exactly what the repository runs.
  */
@@ -100,6 +106,44 @@ export const orderQueries = {
    */
   open: (db: Executor, accountId: number) =>
     db.selectFrom('orders').selectAll().where('account_id', '=', accountId).where(orderIsOpen),
+  /** The account's open order with this client order id: a seek of the partial open-orders index. */
+  openByClientId: (db: Executor, accountId: number, clientOrderId: string) =>
+    db
+      .selectFrom('orders')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('client_order_id', '=', clientOrderId)
+      .where(orderIsOpen),
+  /**
+   * The id of the account's `clientIdLookback`-th newest order on the symbol (none when it has
+   * fewer): an index-only walk of (account, symbol, id).
+   */
+  lookbackStart: (db: Executor, accountId: number, symbol: string) =>
+    db
+      .selectFrom('orders')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .where('symbol', '=', symbol)
+      .orderBy('id', 'desc')
+      .offset(clientIdLookback - 1)
+      .limit(1),
+  /** The newest order with this client order id on the symbol from `fromId` on, read newest first. */
+  recentByClientId: (
+    dialect: Dialect,
+    accountId: number,
+    symbol: string,
+    clientOrderId: string,
+    fromId: number,
+  ) =>
+    indexRange<Selectable<OrdersTable>>(
+      dialect,
+      'orders',
+      'orders_account_symbol',
+      [sql`account_id = ${accountId}`, sql`symbol = ${symbol}`, sql`client_order_id = ${clientOrderId}`],
+      { low: fromId },
+      false,
+      1,
+    ),
   /** Every open order's placement time, through the same partial index (a restart reads it once). */
   placements: (db: Executor) => db.selectFrom('orders').select(['id', 'created_at']).where(orderIsOpen),
   /**
@@ -173,16 +217,21 @@ export function kyselyOrders(db: Executor, dialect: Dialect): OrderRepository {
         .executeTakeFirst();
       return row && toOrder(row);
     },
-    async byClientOrderId(accountId, clientOrderId) {
-      const row = await db
-        .selectFrom('orders')
-        .selectAll()
-        .where('account_id', '=', accountId)
-        .where('client_order_id', '=', clientOrderId)
-        .orderBy(sql`case when ${orderIsOpen} then 0 else 1 end`)
-        .orderBy('id', 'desc')
-        .limit(1)
-        .executeTakeFirst();
+    async byClientOrderId(accountId, symbol, clientOrderId) {
+      const open = await orderQueries.openByClientId(db, accountId, clientOrderId).executeTakeFirst();
+      if (open?.symbol === symbol) return toOrder(open);
+      // Closed orders: no index has their client ids (one keyed by random client ids would cost every
+      // batch a page per order), so the account's recent orders on the symbol are read, newest first,
+      // until one has it.
+      const start = await orderQueries.lookbackStart(db, accountId, symbol).executeTakeFirst();
+      const query = orderQueries.recentByClientId(
+        dialect,
+        accountId,
+        symbol,
+        clientOrderId,
+        Number(start?.id ?? 0),
+      );
+      const [row] = (await query.execute(db)).rows;
       return row && toOrder(row);
     },
     async open(accountId, symbol) {

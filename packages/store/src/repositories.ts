@@ -156,8 +156,11 @@ export interface OrderRepository {
   /** Writes each order's full state, inserting or replacing it; give rows in event order (last state wins). */
   upsertMany(rows: readonly OrderRecord[]): Promise<void>;
   get(accountId: number, id: number): Promise<OrderRecord | undefined>;
-  /** The open order with this client order id, else the most recent closed one. */
-  byClientOrderId(accountId: number, clientOrderId: string): Promise<OrderRecord | undefined>;
+  /**
+   * The order on `symbol` with this client order id: the open one, else the most recent closed one
+   * among the account's last `clientIdLookback` (10,000) orders on the symbol.
+   */
+  byClientOrderId(accountId: number, symbol: string, clientOrderId: string): Promise<OrderRecord | undefined>;
   /** Open orders (NEW, PARTIALLY_FILLED), oldest first. */
   open(accountId: number, symbol?: string): Promise<OrderRecord[]>;
   /** When each open order of every account was placed, in no particular order. */

@@ -77,12 +77,25 @@ describe('open orders on the embedded store', () => {
     await store.close();
 
     expect(orderIndexes(file)).toEqual(['orders_account_symbol', 'orders_open_client_id']);
-    const [plan, placements] = plansOf(file, (db) => [
+    const [plan, placements, openByClientId, lookbackStart, recentByClientId] = plansOf(file, (db) => [
       orderQueries.open(db, 7).compile(),
       orderQueries.placements(db).compile(),
+      orderQueries.openByClientId(db, 7, 'c').compile(),
+      orderQueries.lookbackStart(db, 7, 'BTCUSDT').compile(),
+      orderQueries.recentByClientId('sqlite', 7, 'BTCUSDT', 'c', 3).compile(db),
     ]);
     expect(plan).toContain('USING INDEX orders_open_client_id');
     expect(placements).toContain('SCAN orders USING INDEX orders_open_client_id');
+    // An order by client order id: a seek among open orders, then a walk of the account's newest
+    // orders on the symbol, bounded below by an index-only walk.
+    expect(openByClientId).toContain(
+      'USING INDEX orders_open_client_id (account_id=? AND client_order_id=?)',
+    );
+    expect(lookbackStart).toContain('USING COVERING INDEX orders_account_symbol (account_id=? AND symbol=?)');
+    expect(recentByClientId).toContain(
+      'USING INDEX orders_account_symbol (account_id=? AND symbol=? AND id>?)',
+    );
+    expect(recentByClientId).not.toContain('TEMP B-TREE');
   });
 
   it('drops the old index from a data folder made before, and keeps every order', async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JournalEntry, OrderPageQuery, Store, TradeRecord, WithdrawalStatus } from './index.ts';
+import { clientIdLookback } from './kysely-orders.ts';
 import { order, testBackends } from './test-backends.ts';
 
 function trade(id: number, buyer: number, seller: number, fields: Partial<TradeRecord> = {}): TradeRecord {
@@ -225,8 +226,8 @@ for (const backend of testBackends) {
         { id: 2, createdAt: 20 },
         { id: 3, createdAt: 30 },
       ]);
-      expect(await orders.byClientOrderId(a, 'c-1')).toMatchObject({ id: 1 });
-      expect(await orders.byClientOrderId(b, 'c-1')).toBeUndefined();
+      expect(await orders.byClientOrderId(a, 'BTCUSDT', 'c-1')).toMatchObject({ id: 1 });
+      expect(await orders.byClientOrderId(b, 'BTCUSDT', 'c-1')).toBeUndefined();
     });
 
     it('keeps client order ids unique among open orders only', async () => {
@@ -244,10 +245,10 @@ for (const backend of testBackends) {
       await orders.upsertMany([order(6, a, { clientOrderId: 'dup', status: 'CANCELED' })]);
       await orders.upsertMany([order(1, a, { clientOrderId: 'dup', status: 'FILLED', executedQty: 1000 })]);
       await orders.upsertMany([order(7, a, { clientOrderId: 'dup' })]);
-      expect(await orders.byClientOrderId(a, 'dup')).toMatchObject({ id: 7, status: 'NEW' });
+      expect(await orders.byClientOrderId(a, 'BTCUSDT', 'dup')).toMatchObject({ id: 7, status: 'NEW' });
       await orders.upsertMany([order(7, a, { clientOrderId: 'dup', status: 'CANCELED' })]);
       // With none open, the most recent closed one.
-      expect(await orders.byClientOrderId(a, 'dup')).toMatchObject({ id: 7, status: 'CANCELED' });
+      expect(await orders.byClientOrderId(a, 'BTCUSDT', 'dup')).toMatchObject({ id: 7, status: 'CANCELED' });
       // One batch that cancels the open order and places a new one with its id, in event order.
       await orders.upsertMany([order(11, a, { clientOrderId: 'again' })]);
       await orders.upsertMany([
@@ -255,12 +256,38 @@ for (const backend of testBackends) {
         order(12, a, { clientOrderId: 'again' }),
         order(11, a, { clientOrderId: 'again', status: 'CANCELED', updatedAt: 2 }),
       ]);
-      expect(await orders.byClientOrderId(a, 'again')).toMatchObject({ id: 12, status: 'NEW' });
+      expect(await orders.byClientOrderId(a, 'BTCUSDT', 'again')).toMatchObject({ id: 12, status: 'NEW' });
       await orders.upsertMany([order(8, a, { clientOrderId: 'dup', status: 'EXPIRED' })]);
-      expect(await orders.byClientOrderId(a, 'dup')).toMatchObject({ id: 8 });
+      expect(await orders.byClientOrderId(a, 'BTCUSDT', 'dup')).toMatchObject({ id: 8 });
       await expect(
         orders.upsertMany([order(9, a, { clientOrderId: 'dup' }), order(10, a, { clientOrderId: 'dup' })]),
       ).rejects.toThrow();
+      // Per symbol: the id open on ETHUSDT does not hide the closed one on BTCUSDT.
+      await orders.upsertMany([order(13, a, { clientOrderId: 'dup', symbol: 'ETHUSDT' })]);
+      expect(await orders.byClientOrderId(a, 'ETHUSDT', 'dup')).toMatchObject({ id: 13, status: 'NEW' });
+      expect(await orders.byClientOrderId(a, 'BTCUSDT', 'dup')).toMatchObject({ id: 8, status: 'EXPIRED' });
+      expect(await orders.byClientOrderId(a, 'ETHBTC', 'dup')).toBeUndefined();
+    });
+
+    it('finds a closed order by client order id among the account’s last 10,000 on the symbol', async () => {
+      const { orders } = store.repos;
+      const a = await account();
+      const b = await account();
+      await orders.upsertMany([
+        order(1, a, { clientOrderId: 'oldest', status: 'FILLED' }),
+        order(2, a, { clientOrderId: 'second', status: 'CANCELED' }),
+      ]);
+      // Other accounts' and other symbols' orders do not count towards the 10,000.
+      await orders.upsertMany([order(3, b), order(4, a, { symbol: 'ETHUSDT', status: 'CANCELED' })]);
+      await orders.upsertMany(
+        Array.from({ length: clientIdLookback - 1 }, (_, i) => order(10 + i, a, { status: 'CANCELED' })),
+      );
+      // The account's orders on BTCUSDT: 1, 2 and 9,999 more; 2 is the 10,000th newest.
+      expect(await orders.byClientOrderId(a, 'BTCUSDT', 'second')).toMatchObject({ id: 2 });
+      expect(await orders.byClientOrderId(a, 'BTCUSDT', 'oldest')).toBeUndefined();
+      await orders.upsertMany([order(1, a, { clientOrderId: 'oldest', status: 'NEW' })]);
+      // An open order is always found, however old.
+      expect(await orders.byClientOrderId(a, 'BTCUSDT', 'oldest')).toMatchObject({ id: 1, status: 'NEW' });
     });
 
     it('pages orders newest first with filters and exact boundaries', async () => {

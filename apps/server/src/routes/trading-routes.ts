@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import {
   BalanceView,
+  ClientOrderId,
   LockstepError,
   MyTradeView,
   OrderView,
@@ -46,6 +47,10 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<
     async (request) => trading.placeOrder(principalOf(request).account.id, request.body),
   );
 
+  // One order, named by its order id or by the client order id it was placed with (as Binance's
+  // orderId and origClientOrderId).
+  const byOrderId = Type.Object({ symbol: SymbolParam, orderId: Type.Integer({ minimum: 1 }) });
+  const byClientOrderId = Type.Object({ symbol: SymbolParam, clientOrderId: ClientOrderId });
   app.get(
     '/v1/orders/:symbol/:orderId',
     {
@@ -54,16 +59,34 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<
         tags: ['trading'],
         summary: 'One order in its latest state',
         security,
-        params: Type.Object({ symbol: SymbolParam, orderId: Type.Integer({ minimum: 1 }) }),
+        params: byOrderId,
         response: { 200: Type.Object({ order: OrderView }), ...errors },
       },
     },
     async (request) => ({
-      order: await trading.getOrder(
-        principalOf(request).account.id,
-        request.params.symbol,
-        request.params.orderId,
-      ),
+      order: await trading.getOrder(principalOf(request).account.id, request.params.symbol, {
+        orderId: request.params.orderId,
+      }),
+    }),
+  );
+
+  app.get(
+    '/v1/orders/:symbol/client/:clientOrderId',
+    {
+      config: { apiKeyPermission: 'read' },
+      schema: {
+        tags: ['trading'],
+        summary:
+          'One order by its client order id: the open one, else the most recent closed one among the last 10,000 on the symbol',
+        security,
+        params: byClientOrderId,
+        response: { 200: Type.Object({ order: OrderView }), ...errors },
+      },
+    },
+    async (request) => ({
+      order: await trading.getOrder(principalOf(request).account.id, request.params.symbol, {
+        clientOrderId: request.params.clientOrderId,
+      }),
     }),
   );
 
@@ -75,16 +98,33 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<
         tags: ['trading'],
         summary: 'Cancel one open order',
         security,
-        params: Type.Object({ symbol: SymbolParam, orderId: Type.Integer({ minimum: 1 }) }),
+        params: byOrderId,
         response: { 200: Type.Object({ order: OrderView }), ...errors },
       },
     },
     async (request) => ({
-      order: await trading.cancelOrder(
-        principalOf(request).account.id,
-        request.params.symbol,
-        request.params.orderId,
-      ),
+      order: await trading.cancelOrder(principalOf(request).account.id, request.params.symbol, {
+        orderId: request.params.orderId,
+      }),
+    }),
+  );
+
+  app.delete(
+    '/v1/orders/:symbol/client/:clientOrderId',
+    {
+      config: { apiKeyPermission: 'trade' },
+      schema: {
+        tags: ['trading'],
+        summary: 'Cancel the open order placed with this client order id',
+        security,
+        params: byClientOrderId,
+        response: { 200: Type.Object({ order: OrderView }), ...errors },
+      },
+    },
+    async (request) => ({
+      order: await trading.cancelOrder(principalOf(request).account.id, request.params.symbol, {
+        clientOrderId: request.params.clientOrderId,
+      }),
     }),
   );
 

@@ -1,5 +1,5 @@
 import type { TradingBatchHooks } from '../services/sync-service.ts';
-import type { Command, TradeEvent } from '@lockstep/engine';
+import { cancelOrder as cancelOrderCommand, type Command, type TradeEvent } from '@lockstep/engine';
 import {
   LockstepError,
   type BalanceView,
@@ -33,6 +33,11 @@ export interface PlacedOrder {
   order: OrderView;
   fills: MyTradeView[];
 }
+
+/** How a request names one of its orders: by order id, or by the client order id it was placed with. */
+export type OrderRef = { orderId: number } | { clientOrderId: string };
+
+const refField = (ref: OrderRef): string => ('orderId' in ref ? 'orderId' : 'clientOrderId');
 
 /**
  * The gateway's side of trading: turns API requests into engine commands, submits them through
@@ -109,10 +114,11 @@ export class TradingService {
     return this.placedOrder(account, outcome);
   }
 
-  async cancelOrder(account: number, symbol: string, orderId: number): Promise<OrderView> {
+  /** Cancels one open order; by client order id, the open order placed with it (the engine keeps them). */
+  async cancelOrder(account: number, symbol: string, ref: OrderRef): Promise<OrderView> {
     const market = this.marketIndex(symbol);
-    const outcome = await this.submit({ kind: 'cancel', account, market, orderId, clientOrderId: '' });
-    if (outcome.result !== 'OK') throw engineRejection(outcome.code, 'orderId');
+    const outcome = await this.submit(cancelOrderCommand(account, market, ref));
+    if (outcome.result !== 'OK') throw engineRejection(outcome.code, refField(ref));
     return this.placedOrder(account, outcome).order;
   }
 
@@ -230,11 +236,20 @@ export class TradingService {
   }
 
   /** One order of the account in its latest committed state. */
-  async getOrder(account: number, symbol: string, orderId: number): Promise<OrderView> {
+  /**
+   * One order in its latest state. By client order id: the open order with it, else the most recent
+   * closed one among the account's last 10,000 orders on the symbol (`OrderRepository.byClientOrderId`).
+   */
+  async getOrder(account: number, symbol: string, ref: OrderRef): Promise<OrderView> {
     this.marketIndex(symbol);
-    const order = await this.store.repos.orders.get(account, orderId);
+    const { orders } = this.store.repos;
+    const order =
+      'orderId' in ref
+        ? await orders.get(account, ref.orderId)
+        : await orders.byClientOrderId(account, symbol, ref.clientOrderId);
     if (!order || order.symbol !== symbol) {
-      throw new LockstepError('UNKNOWN_ORDER', `no order ${orderId} on ${symbol}`, { field: 'orderId' });
+      const name = 'orderId' in ref ? ref.orderId : ref.clientOrderId;
+      throw new LockstepError('UNKNOWN_ORDER', `no order ${name} on ${symbol}`, { field: refField(ref) });
     }
     return this.orderView(order);
   }
