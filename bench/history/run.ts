@@ -8,7 +8,8 @@ import { order } from '../../packages/store/src/test-backends.ts';
 /**
  * `npm run bench:history`: how long one page of an account's history takes on the embedded store
  * when the account is a bot with a long past: 200,000 orders and 200,000 trades over three symbols
- * (`BENCH_ROWS`), a fifth of the orders FILLED and one in a thousand REJECTED. The store's reads run
+ * (`BENCH_ROWS`), a fifth of the orders FILLED and one in a thousand REJECTED, each with a client
+ * order id. The store's reads run
  * on the server's only thread, so a page that reads every row of the account stalls every other
  * request and the engine's commits for as long. Each query is timed 7 times on a warm store; the
  * median is reported, in milliseconds.
@@ -21,6 +22,7 @@ function orderAt(i: number, accountId: number): OrderRecord {
   const status = i % 1000 === 0 ? 'REJECTED' : i % 5 === 0 ? 'FILLED' : 'CANCELED';
   return order(i, accountId, {
     symbol: symbols[i % 3]!,
+    clientOrderId: `bot-${i}`,
     side: i % 2 === 0 ? 'BUY' : 'SELL',
     executedQty: status === 'FILLED' ? 1000 : 0,
     status,
@@ -80,6 +82,7 @@ async function main(): Promise<void> {
     };
     const orders = (query: OrderPageQuery) => median(() => store.repos.orders.page(bot, query));
     const trades = (query: TradePageQuery) => median(() => store.repos.trades.page(bot, query));
+    const middle = 2 * Math.floor(rows / 4); // an even row: the bot bought in that trade
     const figures = {
       rows,
       ordersMs: await orders({ limit: 100 }),
@@ -98,9 +101,25 @@ async function main(): Promise<void> {
         limit: 100,
       }),
       tradesSinceLastMs: await trades({ startTime: startMs + rows * 1000 + 1, limit: 100 }),
+      // One order's fills, as the service asks for them: bounded by the order's life.
+      tradesOfOrderMs: await trades({
+        symbol: symbols[middle % 3]!,
+        orderId: tradeAt(middle, bot, other).buyerOrderId,
+        startTime: startMs + middle * 1000,
+        endTime: startMs + middle * 1000,
+        limit: 100,
+      }),
+      // A closed order by its client order id: a recent one, and one that does not exist (the whole
+      // lookback of 10,000 orders on the symbol is read).
+      orderByClientIdMs: await median(async () => [
+        await store.repos.orders.byClientOrderId(bot, symbols[(rows - 3) % 3]!, `bot-${rows - 3}`),
+      ]),
+      orderByClientIdMissMs: await median(async () => [
+        await store.repos.orders.byClientOrderId(bot, 'BTCUSDT', 'never-used'),
+      ]),
     };
     for (const [name, value] of Object.entries(figures))
-      if (name !== 'rows') console.log(`${name.padEnd(18)} ${value} ms`);
+      if (name !== 'rows') console.log(`${name.padEnd(22)} ${value} ms`);
     console.log(JSON.stringify(figures));
   } finally {
     await store.close();
