@@ -101,12 +101,10 @@ async function main(): Promise<void> {
         limit: 100,
       }),
       tradesSinceLastMs: await trades({ startTime: startMs + rows * 1000 + 1, limit: 100 }),
-      // One order's fills, as the service asks for them: bounded by the order's life.
+      // One order's fills, from the middle of the history.
       tradesOfOrderMs: await trades({
         symbol: symbols[middle % 3]!,
         orderId: tradeAt(middle, bot, other).buyerOrderId,
-        startTime: startMs + middle * 1000,
-        endTime: startMs + middle * 1000,
         limit: 100,
       }),
       // A closed order by its client order id: a recent one, and one that does not exist (the whole

@@ -220,6 +220,15 @@ describe.each(backends)('trading through the API (%s)', (backend) => {
     expect(first).toMatchObject({ orderId: ids[2] });
     const next = (await alice.myTrades({ symbol: 'BTCUSDT', fromId: first!.tradeId + 1 })).trades;
     expect(next.map((t) => t.orderId)).toEqual([ids[1]]);
+    // A self-trade is two fills of the account, one per order; one order's fills are its own only.
+    const limit = { symbol: 'BTCUSDT', type: 'LIMIT', quantity: '0.005', price: '43000.00' } as const;
+    const sell = await alice.placeOrder({ ...limit, side: 'SELL', timeInForce: 'GTC' });
+    const buy = await alice.placeOrder({ ...limit, side: 'BUY', timeInForce: 'IOC' });
+    expect(buy.fills.map((f) => [f.orderId, f.side])).toEqual([[buy.order.orderId, 'BUY']]);
+    const [selfTrade] = (await alice.myTrades({ symbol: 'BTCUSDT', limit: 2 })).trades;
+    expect(await fillsOf(sell.order.orderId)).toEqual([[sell.order.orderId, '43000.00']]);
+    expect(await fillsOf(buy.order.orderId)).toEqual([[buy.order.orderId, '43000.00']]);
+    expect(selfTrade).toMatchObject({ price: '43000.00' });
     for (const field of ['orderId', 'fromId']) {
       expect(await codeOf(alice.request('GET', `/v1/my-trades?${field}=1`))).toBe(
         `400 VALIDATION_FAILED querystring.${field}`,

@@ -60,7 +60,11 @@ const tradeInsert = new BulkInsert('trades', [
 
 /** The statements of an account's trade history (exported for the query-plan tests). */
 export const tradeQueries = {
-  /** One side's trades of an account on one symbol, newest first or (fromId) oldest first. */
+  /**
+   * One side's trades of an account on one symbol, newest first or (fromId) oldest first: a range
+   * of (buyer|seller, symbol, id), or with `orderId` a seek of that side's order-id index (an
+   * order's few fills, sorted).
+   */
   range: (
     dialect: Dialect,
     side: 'buyer_account_id' | 'seller_account_id',
@@ -74,11 +78,17 @@ export const tradeQueries = {
     if (query.startTime !== undefined) conditions.push(sql`created_at >= ${query.startTime}`);
     if (query.endTime !== undefined) conditions.push(sql`created_at <= ${query.endTime}`);
     if (query.fromId !== undefined) conditions.push(sql`id >= ${query.fromId}`);
-    if (query.orderId !== undefined) {
-      const order = side === 'buyer_account_id' ? 'buyer_order_id' : 'seller_order_id';
-      conditions.push(sql`${sql.ref(order)} = ${query.orderId}`);
-    }
-    const index = side === 'buyer_account_id' ? 'trades_buyer' : 'trades_seller';
+    const buyer = side === 'buyer_account_id';
+    if (query.orderId !== undefined)
+      conditions.push(sql`${sql.ref(buyer ? 'buyer_order_id' : 'seller_order_id')} = ${query.orderId}`);
+    const index =
+      query.orderId !== undefined
+        ? buyer
+          ? 'trades_buyer_order'
+          : 'trades_seller_order'
+        : buyer
+          ? 'trades_buyer'
+          : 'trades_seller';
     return indexRange<Selectable<TradesTable>>(
       dialect,
       'trades',

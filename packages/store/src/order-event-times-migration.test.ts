@@ -114,12 +114,12 @@ describe('order events stored before OrderView.time', () => {
               data: view(8, '2026-01-02T00:00:00.000Z'),
               createdAt: 1,
             },
-            // Written by this release: left alone.
+            // Written by this release: left alone (a time unlike the order row's, to tell).
             {
               accountId: a,
               seq: 5,
               type: 'order.updated',
-              data: view(7, '2026-01-01T00:01:05.007Z', { time: '2026-01-01T00:00:05.007Z' }),
+              data: view(7, '2026-01-01T00:01:05.007Z', { time: '2025-12-31T23:59:59.999Z' }),
               createdAt: 1,
             },
           ]);
@@ -135,7 +135,7 @@ describe('order events stored before OrderView.time', () => {
             undefined,
             '2026-01-01T00:00:05.007Z',
             '2026-01-02T00:00:00.000Z',
-            '2026-01-01T00:00:05.007Z',
+            '2025-12-31T23:59:59.999Z',
           ]);
           expect(new Date(placed).toISOString()).toBe('2026-01-01T00:00:05.007Z');
           // Everything else in the events is as it was.

@@ -207,6 +207,14 @@ describe('trade history across symbols on the embedded store', () => {
         )
         .compile(db),
     ]);
+    // One order's fills: a seek of each side's order-id index, whatever its life; its few rows sorted.
+    const ofOrder = plansOf(file, (db) =>
+      (['buyer_account_id', 'seller_account_id'] as const).map((side) =>
+        tradeQueries.range('sqlite', side, 7, 'BTCUSDT', { limit: 5, orderId: 9 }).compile(db),
+      ),
+    );
+    expect(ofOrder[0]).toContain('USING INDEX trades_buyer_order (buyer_order_id=?)');
+    expect(ofOrder[1]).toContain('USING INDEX trades_seller_order (seller_order_id=?)');
     // The seeks of the search for an end time's last id: the primary key, one row each.
     const probes = plansOf(file, (db) => [
       tradeQueries.lastId(db, 'BTCUSDT').compile(),

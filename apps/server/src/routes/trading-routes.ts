@@ -229,7 +229,8 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<
         querystring: Type.Object(
           {
             symbol: Type.Optional(SymbolParam),
-            // Trade ids and order ids count per symbol, so both need `symbol`.
+            // Trade ids count per symbol, so paging by id needs `symbol`; one order's fills take
+            // it too, as on Binance.
             fromId: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
             orderId: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
             startTime: Type.Optional(Type.Integer({ minimum: 0, maximum: 8.64e15 })),

@@ -7,14 +7,7 @@ import {
   type OrderView,
   type PlaceOrderBody,
 } from '@lockstep/protocol';
-import type {
-  OrderPageQuery,
-  OrderRecord,
-  Repositories,
-  Store,
-  TradePageQuery,
-  TradeRecord,
-} from '@lockstep/store';
+import type { OrderPageQuery, OrderRecord, Repositories, Store, TradePageQuery } from '@lockstep/store';
 import { QueueRefusal } from '../engine-host/group-commit-queue.ts';
 import { TradingHost, type CommandOutcome, type TradingHostObserver } from '../engine-host/trading-host.ts';
 import type { EngineMetrics } from '../metrics.ts';
@@ -170,8 +163,8 @@ export class TradingService {
   async tradeHistory(account: number, query: TradePageQuery, repos?: Repositories): Promise<MyTradeView[]> {
     if (query.symbol !== undefined) this.marketIndex(query.symbol);
     const rows = repos
-      ? await this.tradePage(repos, account, query)
-      : await this.store.readConsistent((r) => this.tradePage(r, account, query));
+      ? await repos.trades.page(account, query)
+      : await this.store.readConsistent((r) => r.trades.page(account, query));
     return rows.flatMap((t) => {
       const event: TradeEvent = {
         kind: 'trade',
@@ -188,30 +181,16 @@ export class TradingService {
         buyerFee: t.buyerFee,
         sellerFee: t.sellerFee,
       };
-      // A self-trade is both sides of one account; it shows as two fills, as on Binance.
+      // A self-trade is both sides of one account; it shows as two fills, as on Binance, except
+      // when one order's fills were asked for: then only that order's side.
       return this.presenter
         .tradeSides(event, t.createdAt)
-        .flatMap((s) => (s.account === account ? [s.trade] : []));
+        .flatMap((s) =>
+          s.account === account && (query.orderId === undefined || s.trade.orderId === query.orderId)
+            ? [s.trade]
+            : [],
+        );
     });
-  }
-
-  /**
-   * One page of trades. With `orderId`, the page is bounded by the order's life: its fills carry
-   * batch times from its placement to its last change, so the ranges read are that stretch only,
-   * not the account's trades on the symbol since then. An order the account does not have on the
-   * symbol has no fills.
-   */
-  private async tradePage(
-    repos: Repositories,
-    account: number,
-    query: TradePageQuery,
-  ): Promise<TradeRecord[]> {
-    if (query.orderId === undefined) return repos.trades.page(account, query);
-    const order = await repos.orders.get(account, query.orderId);
-    if (!order || order.symbol !== query.symbol) return [];
-    const startTime = Math.max(query.startTime ?? 0, order.createdAt);
-    const endTime = Math.min(query.endTime ?? Number.MAX_SAFE_INTEGER, order.updatedAt);
-    return startTime > endTime ? [] : repos.trades.page(account, { ...query, startTime, endTime });
   }
 
   async balances(account: number, repos: Repositories = this.store.repos): Promise<BalanceView[]> {

@@ -6,6 +6,7 @@ import * as apiKeys from './0004-api-keys.ts';
 import * as sync from './0005-sync.ts';
 import * as openOrdersIndex from './0006-open-orders-index.ts';
 import * as orderEventTimes from './0007-order-event-times.ts';
+import * as tradeOrderIndexes from './0008-trade-order-indexes.ts';
 
 /** What a migration may need to know of the database it runs on. */
 export interface MigrationContext {
@@ -30,6 +31,7 @@ export const migrations: readonly Migration[] = [
   { name: '0005-sync', up: sync.up },
   { name: '0006-open-orders-index', up: openOrdersIndex.up },
   { name: '0007-order-event-times', up: orderEventTimes.up },
+  { name: '0008-trade-order-indexes', up: tradeOrderIndexes.up },
 ];
 
 /**
