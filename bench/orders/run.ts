@@ -27,6 +27,8 @@ if (Math.ceil(clientsCount / accountsCount) * openPerClientMax > 200) {
   );
 }
 const seed = Number(process.env.BENCH_SEED ?? 42);
+/** A file to write the server's CPU profile to (Chrome DevTools format), of the run's middle. */
+const profileFile = process.env.BENCH_PROFILE;
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lockstep-bench-orders-'));
@@ -68,7 +70,16 @@ async function main(): Promise<void> {
       }
       connection.close();
     });
-    await Promise.all(loops);
+    // The profile leaves out the first and the last second: connections opening and closing.
+    const profiled = profileFile
+      ? (async () => {
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+          await server.profile('start');
+          await new Promise((resolve) => setTimeout(resolve, Math.max(1, seconds - 2) * 1000));
+          await server.profile('stop', profileFile);
+        })()
+      : Promise.resolve();
+    await Promise.all([...loops, profiled]);
     const cpuAfter = await server.probe(false);
     const batchesAfter = await groupCommit(server.url);
     const elapsedS = (performance.now() - startedAt) / 1000;

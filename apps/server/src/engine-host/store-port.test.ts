@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Side, TimeInForce, OrderType, placeOrder, type Command } from '@lockstep/engine';
+import { klineIntervals } from '@lockstep/protocol';
 import { openSqliteStore, type Store } from '@lockstep/store';
 import { createMemoryBus } from '../services/event-bus.ts';
 import { demoAssets, demoLayout, demoMarkets } from '../trading/demo-markets.ts';
+import { candleUpdates } from '../trading/market-data.ts';
 import { TradingPresenter } from '../trading/presenters.ts';
 import { feeAccountId } from '../trading/trading-service.ts';
 import { StoreTradingPort } from './store-port.ts';
@@ -37,13 +39,30 @@ describe('StoreTradingPort on a real SQLite store', () => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function open(): Promise<{ store: Store; port: () => StoreTradingPort }> {
+  async function open(): Promise<{ store: Store; port: () => StoreTradingPort; fail: { next: boolean } }> {
     const dir = mkdtempSync(join(tmpdir(), 'lockstep-port-'));
     dirs.push(dir);
     const store = await openSqliteStore(join(dir, 'lockstep.db'));
     stores.push(store);
     const presenter = new TradingPresenter(demoLayout(feeAccountId));
-    return { store, port: () => new StoreTradingPort(store, createMemoryBus(), presenter, new Set()) };
+    // A batch hook that can fail the next commit after every projection was written.
+    const fail = { next: false };
+    const hooks = {
+      current: {
+        inBatch: async () => {
+          if (fail.next) {
+            fail.next = false;
+            throw new Error('disk full');
+          }
+        },
+        committed: () => {},
+      },
+    };
+    return {
+      store,
+      fail,
+      port: () => new StoreTradingPort(store, createMemoryBus(), presenter, new Set([feeAccountId]), hooks),
+    };
   }
 
   function options(now: () => number, snapshotEveryEntries: number): TradingHostOptions {
@@ -96,5 +115,91 @@ describe('StoreTradingPort on a real SQLite store', () => {
     await restarted.submit(bid(id));
     await restarted.close();
     expect((await store.repos.journal.after(3, 10)).map((e) => e.createdAt)).toEqual([9_000]);
+  });
+
+  it('folds every committed trade into the candles, across a failed commit, a clock step back and a restart', async () => {
+    const { store, port, fail } = await open();
+    const account = async (email: string) =>
+      (await store.repos.accounts.create({ email, passwordHash: 'h', createdAt: 1, streamEpoch: 'e' })).id;
+    const seller = await account('seller@example.test');
+    const buyer = await account('buyer@example.test');
+    const hour = Date.UTC(2026, 0, 1, 12);
+    let clock = hour;
+    let host = await TradingHost.start(
+      port(),
+      options(() => clock, 1_000),
+    );
+    await host.submit({ kind: 'deposit', account: seller, asset: 0, amount: 10 * 1e8, txId: 'btc' });
+    await host.submit(deposit(buyer, 'usdt'));
+    await host.submit(
+      placeOrder({
+        account: seller,
+        market: 0,
+        side: Side.SELL,
+        price: 4_000_000,
+        quantity: 100_000,
+        type: OrderType.LIMIT,
+        timeInForce: TimeInForce.GTC,
+      }),
+    );
+    // Each buy crosses the resting sell: one trade per batch, at the batch's time.
+    const buyAt = async (at: number, price = 4_000_000) => {
+      clock = at;
+      return host.submit(
+        placeOrder({
+          account: buyer,
+          market: 0,
+          side: Side.BUY,
+          price,
+          quantity: 100 + (at % 7),
+          type: OrderType.LIMIT,
+          timeInForce: TimeInForce.IOC,
+        }),
+      );
+    };
+    await buyAt(hour + 5_000);
+    await buyAt(hour + 20_000);
+    // A lost batch: its trade must not count, in the candle it would have joined or later ones.
+    fail.next = true;
+    await expect(buyAt(hour + 30_000)).rejects.toThrow('disk full');
+    await buyAt(hour + 40_000);
+    await buyAt(hour + 61_000);
+    // The clock steps back ten minutes, more than the host holds: a trade in an older candle.
+    await buyAt(hour - 600_000);
+    await buyAt(hour - 599_000);
+    await host.close();
+    // A restart knows no candle yet and finds the newest in the store.
+    host = await TradingHost.start(
+      port(),
+      options(() => clock, 1_000),
+    );
+    await buyAt(hour + 62_000);
+    await buyAt(hour + 3_600_000);
+    await host.close();
+
+    // In execution order (trade ids), the order the candles folded them in.
+    const trades = (await store.repos.trades.page(buyer, { symbol: 'BTCUSDT', limit: 100 })).sort(
+      (a, b) => a.id - b.id,
+    );
+    expect(trades.map((t) => t.createdAt - hour)).toEqual([
+      5_000, 20_000, 40_000, 61_000, -600_000, -599_000, 62_000, 3_600_000,
+    ]);
+    // The candles from every stored trade at once, folded from nothing.
+    const expected = await candleUpdates(
+      trades.map((t) => ({
+        symbol: t.symbol,
+        price: t.price,
+        quantity: t.quantity,
+        quoteQty: t.quoteQty,
+        at: t.createdAt,
+      })),
+      async () => [],
+    );
+    for (const interval of klineIntervals) {
+      const stored = await store.repos.candles.range('BTCUSDT', interval, { startTime: 0, limit: 100 });
+      const wanted = expected.filter((c) => c.interval === interval).sort((a, b) => a.openTime - b.openTime);
+      expect(stored, interval).toEqual(wanted);
+    }
+    expect((await store.repos.candles.range('BTCUSDT', '1m', { startTime: 0, limit: 100 })).length).toBe(4);
   });
 });

@@ -1,6 +1,13 @@
 import type { Command, EngineEvent, EngineSnapshot, OrderEvent, TradeEvent } from '@lockstep/engine';
 import type { BalanceUpdatedEvent, OrderUpdatedEvent, TradeExecutedEvent } from '@lockstep/protocol';
-import type { BalanceRecord, OrderRecord, Repositories, Store, TradeRecord } from '@lockstep/store';
+import type {
+  BalanceRecord,
+  CandleRecord,
+  OrderRecord,
+  Repositories,
+  Store,
+  TradeRecord,
+} from '@lockstep/store';
 import { commitWithEvents, type Emit } from '../services/account-stream.ts';
 import type { EventBus } from '../services/event-bus.ts';
 import type { TradingBatchHooks } from '../services/sync-service.ts';
@@ -17,6 +24,15 @@ const journalPageSize = 5_000;
  * device never sees a change the store could lose.
  */
 export class StoreTradingPort implements TradingStorePort {
+  /**
+   * The newest stored candle of each symbol and interval (null: none), as committed. A batch's
+   * trades fall in that candle or after it, since batch times never go back, so folding them
+   * needs no read; only a trade older than it (a clock stepped back further than the host holds)
+   * reads the store. Kept only from committed batches, and dropped whole when a commit fails,
+   * which may leave the store's state unknown.
+   */
+  private readonly newestCandles = new Map<string, CandleRecord | null>();
+
   constructor(
     private readonly store: Store,
     private readonly bus: EventBus,
@@ -60,20 +76,32 @@ export class StoreTradingPort implements TradingStorePort {
   async commit(batch: CommittedBatch): Promise<void> {
     // A batch is known by its first journal position: unique and increasing across restarts.
     const batchNumber = batch.entries[0]?.seq ?? 0;
-    await commitWithEvents(this.store, this.bus, batch.at, async (repos, emit) => {
-      await repos.journal.append(
-        batch.entries.map((e) => ({
-          seq: e.seq,
-          batch: batchNumber,
-          command: e.command,
-          createdAt: batch.at,
-        })),
-      );
-      const events = batch.outcomes.flatMap((o) => o.events);
-      await this.project(repos, events, batch.at);
-      this.stream(emit, events, batch.at);
-      await this.hooks.current?.inBatch(repos, emit, batch);
-    });
+    let candles: CandleRecord[] = [];
+    try {
+      await commitWithEvents(this.store, this.bus, batch.at, async (repos, emit) => {
+        await repos.journal.append(
+          batch.entries.map((e) => ({
+            seq: e.seq,
+            batch: batchNumber,
+            command: e.command,
+            createdAt: batch.at,
+          })),
+        );
+        const events = batch.outcomes.flatMap((o) => o.events);
+        candles = await this.project(repos, events, batch.at);
+        this.stream(emit, events, batch.at);
+        await this.hooks.current?.inBatch(repos, emit, batch);
+      });
+    } catch (error) {
+      this.newestCandles.clear();
+      throw error;
+    }
+    for (const candle of candles) {
+      const key = candleKey(candle.symbol, candle.interval);
+      const newest = this.newestCandles.get(key);
+      if (newest === null || (newest !== undefined && candle.openTime >= newest.openTime))
+        this.newestCandles.set(key, candle);
+    }
     this.hooks.current?.committed();
   }
 
@@ -81,7 +109,12 @@ export class StoreTradingPort implements TradingStorePort {
     await this.store.repos.snapshots.put({ journalSeq: seq, state, createdAt: Date.now() });
   }
 
-  private async project(repos: Repositories, events: readonly EngineEvent[], at: number): Promise<void> {
+  /** Writes the batch's projections; returns the candles it wrote. */
+  private async project(
+    repos: Repositories,
+    events: readonly EngineEvent[],
+    at: number,
+  ): Promise<CandleRecord[]> {
     const balances: BalanceRecord[] = [];
     const orders: OrderRecord[] = [];
     const trades: TradeRecord[] = [];
@@ -104,15 +137,15 @@ export class StoreTradingPort implements TradingStorePort {
     await repos.balances.upsertMany(balances);
     await repos.orders.upsertMany(orders);
     await repos.trades.insertMany(trades);
-    await this.projectCandles(repos, trades);
+    return this.projectCandles(repos, trades);
   }
 
   /**
    * Folds the batch's trades into the stored candles of every interval, in the same transaction,
    * so candles never count a trade the store lost nor miss one it kept.
    */
-  private async projectCandles(repos: Repositories, trades: readonly TradeRecord[]): Promise<void> {
-    if (trades.length === 0) return;
+  private async projectCandles(repos: Repositories, trades: readonly TradeRecord[]): Promise<CandleRecord[]> {
+    if (trades.length === 0) return [];
     const candleTrades: CandleTrade[] = trades.map((t) => ({
       symbol: t.symbol,
       price: t.price,
@@ -120,10 +153,19 @@ export class StoreTradingPort implements TradingStorePort {
       quoteQty: t.quoteQty,
       at: t.createdAt,
     }));
-    const candles = await candleUpdates(candleTrades, (symbol, interval, query) =>
-      repos.candles.range(symbol, interval, query),
-    );
+    const candles = await candleUpdates(candleTrades, async (symbol, interval, query) => {
+      const key = candleKey(symbol, interval);
+      let newest = this.newestCandles.get(key);
+      if (newest === undefined) {
+        newest = (await repos.candles.range(symbol, interval, { limit: 1 }))[0] ?? null;
+        this.newestCandles.set(key, newest);
+      }
+      if (newest === null || query.startTime > newest.openTime) return [];
+      if (query.startTime === newest.openTime) return [newest];
+      return repos.candles.range(symbol, interval, query);
+    });
     await repos.candles.upsertMany(candles);
+    return candles;
   }
 
   /** Every balance, order and trade change goes onto the account's stream, in engine order. */
@@ -193,4 +235,8 @@ export class StoreTradingPort implements TradingStorePort {
       createdAt: at,
     };
   }
+}
+
+function candleKey(symbol: string, interval: string): string {
+  return `${symbol} ${interval}`;
 }
