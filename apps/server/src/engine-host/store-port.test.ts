@@ -49,11 +49,10 @@ describe('StoreTradingPort on a real SQLite store', () => {
     const fail = { next: false };
     const hooks = {
       current: {
-        inBatch: async () => {
-          if (fail.next) {
-            fail.next = false;
-            throw new Error('disk full');
-          }
+        inBatch: () => {
+          if (!fail.next) return Promise.resolve();
+          fail.next = false;
+          return Promise.reject(new Error('disk full'));
         },
         committed: () => {},
       },
@@ -193,7 +192,7 @@ describe('StoreTradingPort on a real SQLite store', () => {
         quoteQty: t.quoteQty,
         at: t.createdAt,
       })),
-      async () => [],
+      () => Promise.resolve([]),
     );
     for (const interval of klineIntervals) {
       const stored = await store.repos.candles.range('BTCUSDT', interval, { startTime: 0, limit: 100 });
