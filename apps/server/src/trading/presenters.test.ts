@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Engine } from '@lockstep/engine';
+import { Engine, type OrderEvent } from '@lockstep/engine';
 import { demoAssets, demoMarkets } from './demo-markets.ts';
 import { TradingPresenter } from './presenters.ts';
 
@@ -60,5 +60,41 @@ describe('TradingPresenter', () => {
       commissionAsset: 'USDT',
       isMaker: false,
     });
+  });
+
+  it('makes one frozen view of an order event per time, shared by every use in its batch', () => {
+    const p = presenter();
+    const event: OrderEvent = {
+      kind: 'order',
+      market: 0,
+      orderId: 7,
+      account: 1,
+      clientOrderId: 'bot-7',
+      side: 'BUY',
+      type: 'LIMIT',
+      timeInForce: 'GTC',
+      stp: 'NONE',
+      status: 'NEW',
+      price: 5_000_000,
+      stopPrice: 0,
+      quantity: 1_000,
+      executed: 0,
+      cumQuote: 0,
+      quoteOrderQty: 0,
+      reason: null,
+      placedAt: Date.UTC(2026, 0, 1),
+    };
+    const at = Date.UTC(2026, 0, 1, 0, 0, 1);
+    const view = p.order(event, at);
+    expect(view).toMatchObject({ orderId: 7, price: '50000.00', origQty: '0.01000', status: 'NEW' });
+    expect(p.order(event, at)).toBe(view);
+    expect(Object.isFrozen(view)).toBe(true);
+    expect(() => {
+      (view as { status: string }).status = 'FILLED';
+    }).toThrow(TypeError);
+    // Another time is another view; another event with the same fields is another view.
+    expect(p.order(event, at + 1)).toMatchObject({ updateTime: '2026-01-01T00:00:01.001Z' });
+    expect(p.order({ ...event, status: 'CANCELED' }, at)).toMatchObject({ status: 'CANCELED' });
+    expect(p.order(event, at)).toMatchObject({ status: 'NEW', updateTime: '2026-01-01T00:00:01.000Z' });
   });
 });

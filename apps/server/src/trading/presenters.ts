@@ -13,6 +13,13 @@ import type { BalanceView, MyTradeView, OrderView } from '@lockstep/protocol';
  * engine's markets and assets are fixed once it starts, so the lookups are made once.
  */
 export class TradingPresenter {
+  /**
+   * Order views already made, by event. A batch presents an order's event for the account stream,
+   * again for the answer to the request that placed or cancelled it, and for a fill notification;
+   * each view is frozen, so sharing it cannot let one use change another.
+   */
+  private readonly orderViews = new WeakMap<OrderEvent, { at: number; view: OrderView }>();
+
   constructor(private readonly engine: Engine) {}
 
   assetCode(asset: number): string {
@@ -54,8 +61,10 @@ export class TradingPresenter {
   }
 
   order(event: OrderEvent, at: number): OrderView {
+    const known = this.orderViews.get(event);
+    if (known !== undefined && known.at === at) return known.view;
     const market = this.market(event.market);
-    return {
+    const view: OrderView = Object.freeze({
       orderId: event.orderId,
       clientOrderId: event.clientOrderId,
       symbol: market.symbol,
@@ -72,7 +81,9 @@ export class TradingPresenter {
       selfTradePreventionMode: event.stp,
       time: new Date(event.placedAt).toISOString(),
       updateTime: new Date(at).toISOString(),
-    };
+    });
+    this.orderViews.set(event, { at, view });
+    return view;
   }
 
   /** The trade as each of its accounts sees it: the buyer's view and the seller's. */
