@@ -11,7 +11,7 @@ import { openPostgresStore, openSqliteStore, type Store } from '@lockstep/store'
 import { resolveConfig, type ServerConfig, type ServerOptions } from './config.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/errors.ts';
-import { DebugRequestLog } from './http/request-log.ts';
+import { DebugRequestLog, lazyRequestLogger } from './http/request-log.ts';
 import { installSecurityHeaders, rawHttpAnswer } from './http/security-headers.ts';
 import { credentialOf, sameOrigin } from './http/authentication.ts';
 import { refuseNonFiniteNumbers } from './http/finite-numbers.ts';
@@ -268,6 +268,7 @@ async function buildHttp({
       ],
     },
     logController: new DebugRequestLog(),
+    childLoggerFactory: lazyRequestLogger,
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
     frameworkErrors,

@@ -1,4 +1,4 @@
-import { sql, type Selectable } from 'kysely';
+import { CompiledQuery, sql, type Selectable } from 'kysely';
 import type { AccountsTable, LoginHistoryTable, LoginThrottleTable, SessionsTable } from './schema.ts';
 import type { AccountRecord, LoginHistoryRecord, SessionRecord, ThrottleRecord } from './records.ts';
 import type { Repositories } from './repositories.ts';
@@ -82,6 +82,24 @@ function toLoginHistory(row: Selectable<LoginHistoryTable>): LoginHistoryRecord 
  */
 const advanceSeqsChunk = 200;
 
+/**
+ * The SQLite statement advancing `accounts` stream heads of `n` accounts: parameters are the
+ * (id, count) pairs of the CASE, then the ids. Its text is kept per `n`, like BulkInsert's: Kysely's
+ * builder took longer to build and compile it than SQLite took to run it, once a batch.
+ */
+const advanceSeqsTexts = new Map<number, string>();
+function advanceSeqsText(n: number): string {
+  let text = advanceSeqsTexts.get(n);
+  if (text === undefined) {
+    text =
+      `update "accounts" set "stream_seq" = "stream_seq" + (case "id" ${'when ? then ? '.repeat(n)}end) ` +
+      `where "id" in (${new Array<string>(n).fill('?').join(', ')}) ` +
+      `returning "id", "stream_epoch", "stream_seq"`;
+    advanceSeqsTexts.set(n, text);
+  }
+  return text;
+}
+
 const eventInsert = new BulkInsert('account_events', ['account_id', 'seq', 'type', 'data', 'created_at']);
 
 /** Repositories over one Kysely executor: the database itself, or an open transaction. */
@@ -113,20 +131,12 @@ export function kyselyRepositories(db: Executor, dialect: Dialect): Repositories
     // SQLite: transactions run one at a time, so one statement serves the whole batch.
     for (let from = 0; from < counts.length; from += advanceSeqsChunk) {
       const chunk = counts.slice(from, from + advanceSeqsChunk);
-      const increment = sql.join(
-        chunk.map((c) => sql`when ${c.accountId} then ${c.count}`),
-        sql` `,
-      );
-      const rows = await db
-        .updateTable('accounts')
-        .set({ stream_seq: sql`stream_seq + (case id ${increment} end)` })
-        .where(
-          'id',
-          'in',
-          chunk.map((c) => c.accountId),
-        )
-        .returning(['id', 'stream_epoch', 'stream_seq'])
-        .execute();
+      const parameters: number[] = [];
+      for (const c of chunk) parameters.push(c.accountId, c.count);
+      for (const c of chunk) parameters.push(c.accountId);
+      const { rows } = await db.executeQuery<
+        Pick<Selectable<AccountsTable>, 'id' | 'stream_epoch' | 'stream_seq'>
+      >(CompiledQuery.raw(advanceSeqsText(chunk.length), parameters));
       for (const row of rows)
         heads.set(Number(row.id), { epoch: row.stream_epoch, seq: Number(row.stream_seq) });
     }

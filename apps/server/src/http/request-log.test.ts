@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { DebugRequestLog } from './request-log.ts';
+import { DebugRequestLog, lazyRequestLogger } from './request-log.ts';
 
 /** A Fastify app with the request log and an error handler that, like the server's, answers 500. */
 async function appLogging(level: string): Promise<{
@@ -17,11 +17,25 @@ async function appLogging(level: string): Promise<{
       done();
     },
   });
-  const app = Fastify({ logger: { level, stream }, logController: new DebugRequestLog() });
+  const app = Fastify({
+    logger: { level, stream },
+    logController: new DebugRequestLog(),
+    childLoggerFactory: lazyRequestLogger,
+  });
   app.setErrorHandler((_error, _request, reply) => reply.status(500).send({ code: 'INTERNAL' }));
   app.get('/ok', () => ({ ok: true }));
   app.get('/boom', () => {
     throw new Error('store unavailable');
+  });
+  // A handler's own lines, and a route with a log level of its own.
+  app.get('/own', (request) => {
+    request.log.debug({ step: 'own' }, 'own debug line');
+    request.log.info({ step: 'own' }, 'own info line');
+    return request.log.child({ part: 'sub' }).level;
+  });
+  app.get('/chatty', { logLevel: 'debug' }, (request) => {
+    request.log.debug('chatty debug line');
+    return { level: request.log.level };
   });
   await app.ready();
   return {
@@ -57,5 +71,42 @@ describe('request log lines', () => {
     expect(messages.filter((m) => m === 'incoming request')).toHaveLength(2);
     expect(messages.filter((m) => m === 'request completed')).toHaveLength(2);
     expect(messages.some((m) => m.startsWith('Route GET:/missing not found'))).toBe(true);
+  });
+
+  it("writes a handler's lines at enabled levels with the request id, and honours a route's level", async () => {
+    const app = await appLogging('info');
+    expect(await app.get('/own')).toBe(200);
+    expect(await app.get('/chatty')).toBe(200);
+    await app.close();
+    const own = app.lines.filter((l) => l.step === 'own');
+    expect(own.map((l) => l.msg)).toEqual(['own info line']);
+    expect(own[0]).toMatchObject({ level: 30 });
+    expect(typeof own[0]!.reqId).toBe('string');
+    // The route at debug logs its debug lines, and Fastify's own request lines, at debug.
+    const chatty = app.lines.filter((l) => l.level === 20);
+    expect(chatty.map((l) => l.msg)).toEqual(['incoming request', 'chatty debug line', 'request completed']);
+    expect(new Set(chatty.map((l) => l.reqId)).size).toBe(1);
+  });
+
+  it('makes a request its child logger only for a line at an enabled level, and once', () => {
+    const lines: string[] = [];
+    const made: unknown[] = [];
+    const pino = Fastify({
+      logger: { level: 'info', stream: { write: (line: string) => lines.push(line) } },
+    }).log;
+    const parent = Object.assign(Object.create(pino) as typeof pino, {
+      child: (bindings: Record<string, unknown>) => {
+        made.push(bindings);
+        return pino.child(bindings);
+      },
+    });
+    const log = lazyRequestLogger.call(undefined as never, parent, { reqId: 'r-1' }, {}, undefined as never);
+    log.debug('not written');
+    log.trace('not written');
+    expect(made).toEqual([]);
+    log.info('written');
+    log.warn('written too');
+    expect(made).toEqual([{ reqId: 'r-1' }]);
+    expect(lines.map((l) => (JSON.parse(l) as { reqId: string }).reqId)).toEqual(['r-1', 'r-1']);
   });
 });
