@@ -103,10 +103,16 @@ describe('request log lines', () => {
     const log = lazyRequestLogger.call(undefined as never, parent, { reqId: 'r-1' }, {}, undefined as never);
     log.debug('not written');
     log.trace('not written');
+    const pinoLike = log as typeof log & {
+      isLevelEnabled: (level: string) => boolean;
+      bindings: () => Record<string, unknown>;
+    };
+    expect([pinoLike.isLevelEnabled('debug'), pinoLike.isLevelEnabled('info')]).toEqual([false, true]);
     expect(made).toEqual([]);
     log.info('written');
     log.warn('written too');
     expect(made).toEqual([{ reqId: 'r-1' }]);
+    expect(pinoLike.bindings()).toEqual({ reqId: 'r-1' });
     expect(lines.map((l) => (JSON.parse(l) as { reqId: string }).reqId)).toEqual(['r-1', 'r-1']);
   });
 });

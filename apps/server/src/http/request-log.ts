@@ -45,7 +45,10 @@ type ChildLoggerFactory = NonNullable<FastifyServerOptions['childLoggerFactory']
 type Bindings = Parameters<ChildLoggerFactory>[1];
 type ChildOptions = Parameters<ChildLoggerFactory>[2];
 type LineLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
-type PinoLike = FastifyBaseLogger & { isLevelEnabled?: (level: string) => boolean };
+type PinoLike = FastifyBaseLogger & {
+  isLevelEnabled?: (level: string) => boolean;
+  bindings?: () => Record<string, unknown>;
+};
 
 /**
  * Each request's logger, made when the request first writes a line at an enabled level. Fastify
@@ -54,60 +57,74 @@ type PinoLike = FastifyBaseLogger & { isLevelEnabled?: (level: string) => boolea
  * log (their own lines are at debug, above). One object a request, its methods on the prototype.
  */
 class LazyRequestLogger {
+  // Private names (#), so that no field shadows a pino method a caller might look for.
+  readonly #parent: PinoLike;
+  readonly #bindings: Bindings;
+  readonly #options: ChildOptions;
   #child: FastifyBaseLogger | undefined;
 
-  constructor(
-    private readonly parent: PinoLike,
-    private readonly bindings: Bindings,
-    private readonly options: ChildOptions,
-  ) {}
+  constructor(parent: PinoLike, bindings: Bindings, options: ChildOptions) {
+    this.#parent = parent;
+    this.#bindings = bindings;
+    this.#options = options;
+  }
 
   get level(): string {
-    return this.made().level;
+    return this.#made().level;
   }
 
   set level(level: string) {
-    this.made().level = level;
+    this.#made().level = level;
   }
 
   fatal(...args: unknown[]): void {
-    this.line('fatal', args);
+    this.#line('fatal', args);
   }
   error(...args: unknown[]): void {
-    this.line('error', args);
+    this.#line('error', args);
   }
   warn(...args: unknown[]): void {
-    this.line('warn', args);
+    this.#line('warn', args);
   }
   info(...args: unknown[]): void {
-    this.line('info', args);
+    this.#line('info', args);
   }
   debug(...args: unknown[]): void {
-    this.line('debug', args);
+    this.#line('debug', args);
   }
   trace(...args: unknown[]): void {
-    this.line('trace', args);
+    this.#line('trace', args);
   }
   silent(): void {}
 
-  child(bindings: Bindings, options?: ChildOptions): FastifyBaseLogger {
-    return this.made().child(bindings, options);
+  // pino's own methods beyond Fastify's logger type, for code written against pino.
+  isLevelEnabled(level: string): boolean {
+    const logger: PinoLike = this.#child ?? (this.#options.level === undefined ? this.#parent : this.#made());
+    return logger.isLevelEnabled?.(level) ?? true;
   }
 
-  private line(level: LineLevel, args: unknown[]): void {
+  bindings(): Record<string, unknown> {
+    return (this.#made() as PinoLike).bindings?.() ?? { ...this.#bindings };
+  }
+
+  child(bindings: Bindings, options?: ChildOptions): FastifyBaseLogger {
+    return this.#made().child(bindings, options);
+  }
+
+  #line(level: LineLevel, args: unknown[]): void {
     // A route's own log level applies to its child only, so such a request makes it to ask.
     if (
       this.#child === undefined &&
-      this.options.level === undefined &&
-      this.parent.isLevelEnabled?.(level) === false
+      this.#options.level === undefined &&
+      this.#parent.isLevelEnabled?.(level) === false
     )
       return;
-    const child = this.made();
+    const child = this.#made();
     Reflect.apply(child[level], child, args);
   }
 
-  private made(): FastifyBaseLogger {
-    return (this.#child ??= this.parent.child(this.bindings, this.options));
+  #made(): FastifyBaseLogger {
+    return (this.#child ??= this.#parent.child(this.#bindings, this.#options));
   }
 }
 

@@ -235,7 +235,15 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<
             orderId: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
             startTime: Type.Optional(Type.Integer({ minimum: 0, maximum: 8.64e15 })),
             endTime: Type.Optional(Type.Integer({ minimum: 0, maximum: 8.64e15 })),
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+            // Trades, not fills: a self-trade is two fills of the account and a page never splits it.
+            limit: Type.Optional(
+              Type.Integer({
+                minimum: 1,
+                maximum: 1000,
+                default: 100,
+                description: 'Trades per page; a self-trade counts once and shows as both its fills.',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
