@@ -22,7 +22,7 @@ describe('refuseNonFiniteNumbers', () => {
         payload,
         headers: { 'content-type': 'application/json' },
       });
-      return [reply.statusCode, (reply.json<{ field?: string }>().field ?? null)];
+      return [reply.statusCode, reply.json<{ field?: string }>().field ?? null];
     };
     expect(await answer('/things/1', '{"a":{"b":[1,2.5e3]},"c":-7}')).toEqual([200, null]);
     // JSON.parse turns 1e309 into Infinity; the path is the keys down to it.
