@@ -326,13 +326,15 @@ async function buildHttp({
 }
 
 function instrument(app: FastifyInstance, metrics: Metrics): void {
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook, not an async one: no promise and no extra microtask on every answer.
+  app.addHook('onResponse', (request, reply, done) => {
     metrics.httpRequest(
       request.method,
       request.routeOptions.url ?? 'unmatched',
       reply.statusCode,
       reply.elapsedTime / 1000,
     );
+    done();
   });
 }
 
