@@ -35,6 +35,12 @@ export const openOrderStatuses: readonly string[] = ['NEW', 'PARTIALLY_FILLED'];
  */
 export const orderIsOpen = sql<boolean>`status in (${sql.raw(openOrderStatuses.map((s) => `'${s}'`).join(', '))})`;
 
+/** Closed statuses few orders end in, indexed apart (`orders_account_symbol_uncommon`, migration 0009). */
+export const uncommonOrderStatuses: readonly string[] = ['REJECTED', 'EXPIRED', 'EXPIRED_IN_MATCH'];
+
+/** The condition of `orders_account_symbol_uncommon`, as literals, for the same reason as `orderIsOpen`. */
+export const orderStatusIsUncommon = sql<boolean>`status in (${sql.raw(uncommonOrderStatuses.map((s) => `'${s}'`).join(', '))})`;
+
 /**
  * The last row per key. A batch often holds several states of one row (an order filled twice, a
  * balance changed by two commands); PostgreSQL refuses an upsert that touches a row twice, and the

@@ -4,6 +4,8 @@ import {
   lastPerKey,
   openOrderStatuses,
   orderIsOpen,
+  orderStatusIsUncommon,
+  uncommonOrderStatuses,
   type Dialect,
   type Executor,
 } from './kysely-executor.ts';
@@ -147,8 +149,9 @@ export const orderQueries = {
   /** Every open order's placement time, through the same partial index (a restart reads it once). */
   placements: (db: Executor) => db.selectFrom('orders').select(['id', 'created_at']).where(orderIsOpen),
   /**
-   * One symbol's page of an account's history, through the (account, symbol, id) index: newest
-   * first, or with `fromId` the oldest `limit` from it in ascending order.
+   * One symbol's page of an account's history, through the (account, symbol, id) index (or its
+   * partial twin for an uncommon status): newest first, or with `fromId` the oldest `limit` from it
+   * in ascending order.
    */
   history: (
     dialect: Dialect,
@@ -159,6 +162,9 @@ export const orderQueries = {
   ) => {
     const conditions = [sql`account_id = ${accountId}`, sql`symbol = ${symbol}`];
     if (query.status !== undefined) conditions.push(sql`status = ${query.status}`);
+    // An uncommon status has its own partial index: the page is a range of it, not a search.
+    const uncommon = query.status !== undefined && uncommonOrderStatuses.includes(query.status);
+    if (uncommon) conditions.push(orderStatusIsUncommon);
     if (query.beforeId !== undefined) conditions.push(sql`id < ${query.beforeId}`);
     if (query.fromId !== undefined) conditions.push(sql`id >= ${query.fromId}`);
     if (query.startTime !== undefined) conditions.push(sql`created_at >= ${query.startTime}`);
@@ -166,7 +172,7 @@ export const orderQueries = {
     return indexRange<Selectable<OrdersTable>>(
       dialect,
       'orders',
-      'orders_account_symbol',
+      uncommon ? 'orders_account_symbol_uncommon' : 'orders_account_symbol',
       conditions,
       ids,
       query.fromId !== undefined,

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely';
 import { tradeQueries } from './kysely-market-data.ts';
 import { orderQueries } from './kysely-orders.ts';
+import type { OrderPageQuery } from './repositories.ts';
 import type { Database } from './schema.ts';
 import { openSqliteStore } from './sqlite.ts';
 import { order } from './test-backends.ts';
@@ -76,7 +77,11 @@ describe('open orders on the embedded store', () => {
     );
     await store.close();
 
-    expect(orderIndexes(file)).toEqual(['orders_account_symbol', 'orders_open_client_id']);
+    expect(orderIndexes(file)).toEqual([
+      'orders_account_symbol',
+      'orders_account_symbol_uncommon',
+      'orders_open_client_id',
+    ]);
     const [plan, placements, openByClientId, lookbackStart, recentByClientId] = plansOf(file, (db) => [
       orderQueries.open(db, 7).compile(),
       orderQueries.placements(db).compile(),
@@ -116,7 +121,11 @@ describe('open orders on the embedded store', () => {
     expect((await reopened.repos.orders.open(7)).map((o) => o.id)).toEqual([1]);
     expect((await reopened.repos.orders.page(7, { limit: 10 })).map((o) => o.id)).toEqual([2, 1]);
     await reopened.close();
-    expect(orderIndexes(file)).toEqual(['orders_account_symbol', 'orders_open_client_id']);
+    expect(orderIndexes(file)).toEqual([
+      'orders_account_symbol',
+      'orders_account_symbol_uncommon',
+      'orders_open_client_id',
+    ]);
   });
 });
 
@@ -163,6 +172,44 @@ describe('order history across symbols on the embedded store', () => {
       expect(detail).toContain('USING INDEX orders_account_symbol');
       expect(detail).not.toContain('TEMP B-TREE');
     }
+  });
+
+  it('pages an uncommon status through its partial index, whatever the common ones around it', async () => {
+    const store = await openSqliteStore(file);
+    // 300 orders on two symbols; every 50th ends EXPIRED, every 75th REJECTED, one stays open
+    // and expires later.
+    const statusOf = (id: number) => (id % 75 === 0 ? 'REJECTED' : id % 50 === 0 ? 'EXPIRED' : 'CANCELED');
+    await store.repos.orders.upsertMany(
+      Array.from({ length: 300 }, (_, i) =>
+        order(i + 1, 7, { symbol: i % 2 === 0 ? 'BTCUSDT' : 'ETHUSDT', status: statusOf(i + 1) }),
+      ),
+    );
+    await store.repos.orders.upsertMany([
+      order(301, 7, { status: 'NEW' }),
+      order(302, 8, { status: 'EXPIRED' }),
+    ]);
+    await store.repos.orders.upsertMany([order(301, 7, { status: 'EXPIRED' })]);
+    const ids = async (query: Omit<OrderPageQuery, 'limit'> & { limit?: number }) =>
+      (await store.repos.orders.page(7, { limit: 10, ...query })).map((o) => o.id);
+    expect(await ids({ status: 'EXPIRED' })).toEqual([301, 250, 200, 100, 50]);
+    expect(await ids({ status: 'REJECTED' })).toEqual([300, 225, 150, 75]);
+    expect(await ids({ status: 'EXPIRED', symbol: 'ETHUSDT' })).toEqual([250, 200, 100, 50]);
+    expect(await ids({ status: 'EXPIRED', beforeId: 200, limit: 1 })).toEqual([100]);
+    expect(await ids({ status: 'EXPIRED', fromId: 60, limit: 2 })).toEqual([200, 100]);
+    expect(await ids({ status: 'EXPIRED_IN_MATCH' })).toEqual([]);
+    expect((await ids({ status: 'CANCELED', limit: 3 })).length).toBe(3);
+    await store.close();
+
+    const [uncommon, common] = plansOf(file, (db) => [
+      orderQueries
+        .history('sqlite', 7, 'BTCUSDT', { limit: 10, status: 'REJECTED', beforeId: 200 })
+        .compile(db),
+      orderQueries.history('sqlite', 7, 'BTCUSDT', { limit: 10, status: 'FILLED' }).compile(db),
+    ]);
+    expect(uncommon).toContain(
+      'USING INDEX orders_account_symbol_uncommon (account_id=? AND symbol=? AND id<?)',
+    );
+    expect(common).toContain('USING INDEX orders_account_symbol (account_id=? AND symbol=?)');
   });
 });
 

@@ -7,6 +7,7 @@ import * as sync from './0005-sync.ts';
 import * as openOrdersIndex from './0006-open-orders-index.ts';
 import * as orderEventTimes from './0007-order-event-times.ts';
 import * as tradeOrderIndexes from './0008-trade-order-indexes.ts';
+import * as ordersUncommonStatus from './0009-orders-uncommon-status.ts';
 
 /** What a migration may need to know of the database it runs on. */
 export interface MigrationContext {
@@ -32,6 +33,7 @@ export const migrations: readonly Migration[] = [
   { name: '0006-open-orders-index', up: openOrdersIndex.up },
   { name: '0007-order-event-times', up: orderEventTimes.up },
   { name: '0008-trade-order-indexes', up: tradeOrderIndexes.up },
+  { name: '0009-orders-uncommon-status', up: ordersUncommonStatus.up },
 ];
 
 /**
