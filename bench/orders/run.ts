@@ -27,6 +27,13 @@ if (Math.ceil(clientsCount / accountsCount) * openPerClientMax > 200) {
   );
 }
 const seed = Number(process.env.BENCH_SEED ?? 42);
+/**
+ * The share of orders sent as IOC (0 by default): most of them do not cross and end EXPIRED at
+ * once, the load of a bot that takes liquidity or gives up.
+ */
+const iocShare = Number(process.env.BENCH_IOC_SHARE ?? 0);
+if (!(iocShare >= 0 && iocShare <= 1))
+  throw new Error(`BENCH_IOC_SHARE=${process.env.BENCH_IOC_SHARE}: a share from 0 to 1`);
 /** A file to write the server's CPU profile to (Chrome DevTools format), of the run's middle. */
 const profileFile = process.env.BENCH_PROFILE;
 
@@ -59,7 +66,12 @@ async function main(): Promise<void> {
           else if (status === 404 && codeOf(body) === 'UNKNOWN_ORDER') refused += 1;
           else throw new Error(`cancel answered ${status} ${JSON.stringify(body)}`);
         } else {
-          const { status, body } = await connection.request('POST', '/v1/orders', randomOrderBody(rand));
+          const { status, body } = await connection.request(
+            'POST',
+            '/v1/orders',
+            // Drawn only when asked for, so the default run's seeded sequence stays as it was.
+            randomOrderBody(rand, iocShare > 0 && rand() < iocShare ? 'IOC' : 'GTC'),
+          );
           if (status !== 200) throw new Error(`order answered ${status} ${JSON.stringify(body)}`);
           const { order } = body as { order: { orderId: number; status: string } };
           orders += 1;
@@ -120,6 +132,7 @@ async function main(): Promise<void> {
         p50Ms: pct(0.5),
         p99Ms: pct(0.99),
         clients: clientsCount,
+        iocShare,
         refused,
         serverCpuMicrosPerRequest: cpuMicrosPerRequest,
         serverCores,

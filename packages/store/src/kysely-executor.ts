@@ -36,7 +36,7 @@ export const openOrderStatuses: readonly string[] = ['NEW', 'PARTIALLY_FILLED'];
 export const orderIsOpen = sql<boolean>`status in (${sql.raw(openOrderStatuses.map((s) => `'${s}'`).join(', '))})`;
 
 /** Closed statuses few orders end in, indexed apart (`orders_account_symbol_uncommon`, migration 0009). */
-export const uncommonOrderStatuses: readonly string[] = ['REJECTED', 'EXPIRED', 'EXPIRED_IN_MATCH'];
+export const uncommonOrderStatuses: readonly string[] = ['REJECTED', 'EXPIRED_IN_MATCH'];
 
 /** The condition of `orders_account_symbol_uncommon`, as literals, for the same reason as `orderIsOpen`. */
 export const orderStatusIsUncommon = sql<boolean>`status in (${sql.raw(uncommonOrderStatuses.map((s) => `'${s}'`).join(', '))})`;

@@ -176,9 +176,16 @@ describe('order history across symbols on the embedded store', () => {
 
   it('pages an uncommon status through its partial index, whatever the common ones around it', async () => {
     const store = await openSqliteStore(file);
-    // 300 orders on two symbols; every 50th ends EXPIRED, every 75th REJECTED, one stays open
-    // and expires later.
-    const statusOf = (id: number) => (id % 75 === 0 ? 'REJECTED' : id % 50 === 0 ? 'EXPIRED' : 'CANCELED');
+    // 300 orders on two symbols; every 50th ends EXPIRED_IN_MATCH, every 75th REJECTED, every 60th
+    // EXPIRED (not indexed apart); one stays open and is then prevented from trading with itself.
+    const statusOf = (id: number) =>
+      id % 75 === 0
+        ? 'REJECTED'
+        : id % 50 === 0
+          ? 'EXPIRED_IN_MATCH'
+          : id % 60 === 0
+            ? 'EXPIRED'
+            : 'CANCELED';
     await store.repos.orders.upsertMany(
       Array.from({ length: 300 }, (_, i) =>
         order(i + 1, 7, { symbol: i % 2 === 0 ? 'BTCUSDT' : 'ETHUSDT', status: statusOf(i + 1) }),
@@ -186,30 +193,30 @@ describe('order history across symbols on the embedded store', () => {
     );
     await store.repos.orders.upsertMany([
       order(301, 7, { status: 'NEW' }),
-      order(302, 8, { status: 'EXPIRED' }),
+      order(302, 8, { status: 'EXPIRED_IN_MATCH' }),
     ]);
-    await store.repos.orders.upsertMany([order(301, 7, { status: 'EXPIRED' })]);
+    await store.repos.orders.upsertMany([order(301, 7, { status: 'EXPIRED_IN_MATCH' })]);
     const ids = async (query: Omit<OrderPageQuery, 'limit'> & { limit?: number }) =>
       (await store.repos.orders.page(7, { limit: 10, ...query })).map((o) => o.id);
-    expect(await ids({ status: 'EXPIRED' })).toEqual([301, 250, 200, 100, 50]);
+    expect(await ids({ status: 'EXPIRED_IN_MATCH' })).toEqual([301, 250, 200, 100, 50]);
     expect(await ids({ status: 'REJECTED' })).toEqual([300, 225, 150, 75]);
-    expect(await ids({ status: 'EXPIRED', symbol: 'ETHUSDT' })).toEqual([250, 200, 100, 50]);
-    expect(await ids({ status: 'EXPIRED', beforeId: 200, limit: 1 })).toEqual([100]);
-    expect(await ids({ status: 'EXPIRED', fromId: 60, limit: 2 })).toEqual([200, 100]);
-    expect(await ids({ status: 'EXPIRED_IN_MATCH' })).toEqual([]);
+    expect(await ids({ status: 'EXPIRED_IN_MATCH', symbol: 'ETHUSDT' })).toEqual([250, 200, 100, 50]);
+    expect(await ids({ status: 'EXPIRED_IN_MATCH', beforeId: 200, limit: 1 })).toEqual([100]);
+    expect(await ids({ status: 'EXPIRED_IN_MATCH', fromId: 60, limit: 2 })).toEqual([200, 100]);
+    expect(await ids({ status: 'EXPIRED' })).toEqual([240, 180, 120, 60]);
     expect((await ids({ status: 'CANCELED', limit: 3 })).length).toBe(3);
     await store.close();
 
-    const [uncommon, common] = plansOf(file, (db) => [
+    const [uncommon, expired] = plansOf(file, (db) => [
       orderQueries
         .history('sqlite', 7, 'BTCUSDT', { limit: 10, status: 'REJECTED', beforeId: 200 })
         .compile(db),
-      orderQueries.history('sqlite', 7, 'BTCUSDT', { limit: 10, status: 'FILLED' }).compile(db),
+      orderQueries.history('sqlite', 7, 'BTCUSDT', { limit: 10, status: 'EXPIRED' }).compile(db),
     ]);
     expect(uncommon).toContain(
       'USING INDEX orders_account_symbol_uncommon (account_id=? AND symbol=? AND id<?)',
     );
-    expect(common).toContain('USING INDEX orders_account_symbol (account_id=? AND symbol=?)');
+    expect(expired).toContain('USING INDEX orders_account_symbol (account_id=? AND symbol=?)');
   });
 });
 

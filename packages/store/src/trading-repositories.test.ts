@@ -366,7 +366,16 @@ for (const backend of testBackends) {
       const rows = Array.from({ length: 120 }, (_, i) =>
         order(1 + i * 2 + (i % 7 === 0 ? 1 : 0), i % 3 === 0 ? b : a, {
           symbol: ['BTCUSDT', 'ETHUSDT'][i % 2]!,
-          status: i % 4 === 0 ? 'FILLED' : i % 10 === 5 ? 'EXPIRED' : i % 11 === 0 ? 'REJECTED' : 'CANCELED',
+          status:
+            i % 4 === 0
+              ? 'FILLED'
+              : i % 10 === 5
+                ? 'EXPIRED_IN_MATCH'
+                : i % 11 === 0
+                  ? 'REJECTED'
+                  : i % 13 === 1
+                    ? 'EXPIRED'
+                    : 'CANCELED',
           createdAt: 1_000 + Math.floor(i / 4) * 10,
         }),
       );
@@ -383,10 +392,10 @@ for (const backend of testBackends) {
         { status: 'FILLED', startTime: 1_020, limit: 1000 },
         { beforeId: 150, startTime: 1_100, limit: 4 },
         // Uncommon statuses, read through their own partial index.
-        { status: 'EXPIRED', limit: 1000 },
+        { status: 'EXPIRED_IN_MATCH', limit: 1000 },
         { status: 'REJECTED', startTime: 1_050, limit: 2 },
-        { status: 'EXPIRED', symbol: 'BTCUSDT', beforeId: 200, limit: 1000 },
-        { status: 'EXPIRED_IN_MATCH', limit: 10 },
+        { status: 'EXPIRED_IN_MATCH', symbol: 'BTCUSDT', beforeId: 200, limit: 1000 },
+        { status: 'EXPIRED', limit: 1000 },
       ];
       for (const query of queries) {
         const expected = mine.filter(
@@ -402,10 +411,11 @@ for (const backend of testBackends) {
         );
       }
       // The uncommon statuses' pages above were not empty ones.
-      expect((await orders.page(a, { status: 'EXPIRED', limit: 1000 })).length).toBe(
-        mine.filter((o) => o.status === 'EXPIRED').length,
+      expect((await orders.page(a, { status: 'EXPIRED_IN_MATCH', limit: 1000 })).length).toBe(
+        mine.filter((o) => o.status === 'EXPIRED_IN_MATCH').length,
       );
-      expect(mine.filter((o) => o.status === 'EXPIRED').length).toBeGreaterThan(5);
+      expect(mine.filter((o) => o.status === 'EXPIRED_IN_MATCH').length).toBeGreaterThan(5);
+      expect(mine.filter((o) => o.status === 'EXPIRED').length).toBeGreaterThan(2);
       expect(mine.filter((o) => o.status === 'REJECTED').length).toBeGreaterThan(2);
       const none = await account();
       expect(await orders.page(none, { startTime: 1, limit: 10 })).toEqual([]);
