@@ -1,4 +1,4 @@
-import { CompiledQuery, sql, type Insertable, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Insertable, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from './schema.ts';
 
 /** What repositories run on: the database itself, or an open transaction. */
@@ -33,13 +33,18 @@ export const openOrderStatuses: readonly string[] = ['NEW', 'PARTIALLY_FILLED'];
  * for a query whose condition implies the index's, which it can prove from literals but not from
  * bound parameters.
  */
-export const orderIsOpen = sql<boolean>`status in (${sql.raw(openOrderStatuses.map((s) => `'${s}'`).join(', '))})`;
+export const orderIsOpen = statusIn(openOrderStatuses);
 
 /** Closed statuses few orders end in, indexed apart (`orders_account_symbol_uncommon`, migration 0009). */
 export const uncommonOrderStatuses: readonly string[] = ['REJECTED', 'EXPIRED_IN_MATCH'];
 
 /** The condition of `orders_account_symbol_uncommon`, as literals, for the same reason as `orderIsOpen`. */
-export const orderStatusIsUncommon = sql<boolean>`status in (${sql.raw(uncommonOrderStatuses.map((s) => `'${s}'`).join(', '))})`;
+export const orderStatusIsUncommon = statusIn(uncommonOrderStatuses);
+
+/** `status in ('A', 'B')` with the statuses as literals (they are constants of this module). */
+function statusIn(statuses: readonly string[]): RawBuilder<boolean> {
+  return sql<boolean>`status in (${sql.raw(statuses.map((s) => `'${s}'`).join(', '))})`;
+}
 
 /**
  * The last row per key. A batch often holds several states of one row (an order filled twice, a

@@ -78,17 +78,12 @@ export const tradeQueries = {
     if (query.startTime !== undefined) conditions.push(sql`created_at >= ${query.startTime}`);
     if (query.endTime !== undefined) conditions.push(sql`created_at <= ${query.endTime}`);
     if (query.fromId !== undefined) conditions.push(sql`id >= ${query.fromId}`);
-    const buyer = side === 'buyer_account_id';
-    if (query.orderId !== undefined)
-      conditions.push(sql`${sql.ref(buyer ? 'buyer_order_id' : 'seller_order_id')} = ${query.orderId}`);
-    const index =
-      query.orderId !== undefined
-        ? buyer
-          ? 'trades_buyer_order'
-          : 'trades_seller_order'
-        : buyer
-          ? 'trades_buyer'
-          : 'trades_seller';
+    const [orderColumn, byAccount, byOrder] =
+      side === 'buyer_account_id'
+        ? (['buyer_order_id', 'trades_buyer', 'trades_buyer_order'] as const)
+        : (['seller_order_id', 'trades_seller', 'trades_seller_order'] as const);
+    if (query.orderId !== undefined) conditions.push(sql`${sql.ref(orderColumn)} = ${query.orderId}`);
+    const index = query.orderId === undefined ? byAccount : byOrder;
     return indexRange<Selectable<TradesTable>>(
       dialect,
       'trades',

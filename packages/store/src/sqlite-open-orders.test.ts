@@ -9,7 +9,7 @@ import { orderQueries } from './kysely-orders.ts';
 import type { OrderPageQuery } from './repositories.ts';
 import type { Database } from './schema.ts';
 import { openSqliteStore } from './sqlite.ts';
-import { order } from './test-backends.ts';
+import { order, statusOf } from './test-backends.ts';
 
 /**
  * SQLite's plan for statements the repository builds, compiled by Kysely exactly as the store
@@ -178,17 +178,19 @@ describe('order history across symbols on the embedded store', () => {
     const store = await openSqliteStore(file);
     // 300 orders on two symbols; every 50th ends EXPIRED_IN_MATCH, every 75th REJECTED, every 60th
     // EXPIRED (not indexed apart); one stays open and is then prevented from trading with itself.
-    const statusOf = (id: number) =>
-      id % 75 === 0
-        ? 'REJECTED'
-        : id % 50 === 0
-          ? 'EXPIRED_IN_MATCH'
-          : id % 60 === 0
-            ? 'EXPIRED'
-            : 'CANCELED';
+    const statusFor = (id: number) =>
+      statusOf(
+        id,
+        [
+          [75, 0, 'REJECTED'],
+          [50, 0, 'EXPIRED_IN_MATCH'],
+          [60, 0, 'EXPIRED'],
+        ],
+        'CANCELED',
+      );
     await store.repos.orders.upsertMany(
       Array.from({ length: 300 }, (_, i) =>
-        order(i + 1, 7, { symbol: i % 2 === 0 ? 'BTCUSDT' : 'ETHUSDT', status: statusOf(i + 1) }),
+        order(i + 1, 7, { symbol: i % 2 === 0 ? 'BTCUSDT' : 'ETHUSDT', status: statusFor(i + 1) }),
       ),
     );
     await store.repos.orders.upsertMany([

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { openPostgresStore, openSqliteStore, type OrderRecord, type Store } from './index.ts';
+import type { OrderStatusName } from './records.ts';
 
 const postgresUrl = process.env.LOCKSTEP_TEST_POSTGRES_URL;
 
@@ -54,6 +55,15 @@ export const testBackends: readonly TestBackend[] = [
 ];
 
 /** An open BTCUSDT limit order of `accountId`, with `fields` overriding any column. */
+/** The status of the first rule `n` is a multiple of (with its remainder), else `otherwise`. */
+export function statusOf(
+  n: number,
+  rules: ReadonlyArray<[every: number, remainder: number, status: OrderStatusName]>,
+  otherwise: OrderStatusName,
+): OrderStatusName {
+  return rules.find(([every, remainder]) => n % every === remainder)?.[2] ?? otherwise;
+}
+
 export function order(id: number, accountId: number, fields: Partial<OrderRecord> = {}): OrderRecord {
   return {
     id,

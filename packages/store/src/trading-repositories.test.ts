@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JournalEntry, OrderPageQuery, Store, TradeRecord, WithdrawalStatus } from './index.ts';
 import { clientIdLookback } from './kysely-orders.ts';
-import { order, testBackends } from './test-backends.ts';
+import { order, statusOf, testBackends } from './test-backends.ts';
 
 function trade(id: number, buyer: number, seller: number, fields: Partial<TradeRecord> = {}): TradeRecord {
   return {
@@ -366,16 +366,16 @@ for (const backend of testBackends) {
       const rows = Array.from({ length: 120 }, (_, i) =>
         order(1 + i * 2 + (i % 7 === 0 ? 1 : 0), i % 3 === 0 ? b : a, {
           symbol: ['BTCUSDT', 'ETHUSDT'][i % 2]!,
-          status:
-            i % 4 === 0
-              ? 'FILLED'
-              : i % 10 === 5
-                ? 'EXPIRED_IN_MATCH'
-                : i % 11 === 0
-                  ? 'REJECTED'
-                  : i % 13 === 1
-                    ? 'EXPIRED'
-                    : 'CANCELED',
+          status: statusOf(
+            i,
+            [
+              [4, 0, 'FILLED'],
+              [10, 5, 'EXPIRED_IN_MATCH'],
+              [11, 0, 'REJECTED'],
+              [13, 1, 'EXPIRED'],
+            ],
+            'CANCELED',
+          ),
           createdAt: 1_000 + Math.floor(i / 4) * 10,
         }),
       );
