@@ -1,13 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LockstepClient } from '@lockstep/sdk';
-import { readAdminToken } from '@lockstep/server';
 import { mulberry32 as seededRandom } from '@lockstep/engine';
 import { scrapeMetrics } from '../../test/support/metrics.ts';
 import { startBenchServer } from '../sync/server-process.ts';
+import { fundedAccounts } from './accounts.ts';
 import { HttpConnection } from './http-connection.ts';
-import { randomOrderBody } from './order-body.ts';
+import { openPerClientMax, tradeOnce } from './trade.ts';
 
 /**
  * `npm run bench:orders`: the real server as a separate process, on durable SQLite (WAL,
@@ -19,8 +18,6 @@ import { randomOrderBody } from './order-body.ts';
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
 const clientsCount = Number(process.env.BENCH_CLIENTS ?? 64);
 const accountsCount = 16;
-/** Open orders one client keeps at most; an account holds at most 200 (Binance's limit). */
-const openPerClientMax = 21;
 if (Math.ceil(clientsCount / accountsCount) * openPerClientMax > 200) {
   throw new Error(
     `BENCH_CLIENTS=${clientsCount}: at most 128 clients, or the ${accountsCount} accounts exceed 200 open orders`,
@@ -41,13 +38,11 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lockstep-bench-orders-'));
   const server = await startBenchServer(dataDir);
   try {
-    const tokens = await fundedAccounts(server.url, dataDir);
+    const tokens = await fundedAccounts(server.url, dataDir, accountsCount);
     const latenciesMs: number[] = [];
     /** Each client's first answer, on its fresh connection: what a client that just connected waits. */
     const firstAnswerMs: number[] = [];
-    let orders = 0;
-    let cancels = 0;
-    let refused = 0;
+    const tally = { orders: 0, cancels: 0, refused: 0 };
     // Readings before the first request: the run's figures cover every request, cold ones too.
     const cpuBefore = await server.probe(false);
     const batchesBefore = await groupCommit(server.url);
@@ -60,23 +55,7 @@ async function main(): Promise<void> {
       const open: number[] = [];
       while (performance.now() < deadline) {
         const started = performance.now();
-        if (open.length >= openPerClientMax || (open.length > 0 && rand() < 0.3)) {
-          const { status, body } = await connection.request('DELETE', `/v1/orders/BTCUSDT/${open.shift()!}`);
-          if (status === 200) cancels += 1;
-          else if (status === 404 && codeOf(body) === 'UNKNOWN_ORDER') refused += 1;
-          else throw new Error(`cancel answered ${status} ${JSON.stringify(body)}`);
-        } else {
-          const { status, body } = await connection.request(
-            'POST',
-            '/v1/orders',
-            // Drawn only when asked for, so the default run's seeded sequence stays as it was.
-            randomOrderBody(rand, iocShare > 0 && rand() < iocShare ? 'IOC' : 'GTC'),
-          );
-          if (status !== 200) throw new Error(`order answered ${status} ${JSON.stringify(body)}`);
-          const { order } = body as { order: { orderId: number; status: string } };
-          orders += 1;
-          if (order.status === 'NEW' || order.status === 'PARTIALLY_FILLED') open.push(order.orderId);
-        }
+        await tradeOnce(connection, rand, open, iocShare, tally);
         latenciesMs.push(performance.now() - started);
         firstAnswerMs[i] ??= performance.now() - started;
       }
@@ -92,6 +71,7 @@ async function main(): Promise<void> {
         })()
       : Promise.resolve();
     await Promise.all([...loops, profiled]);
+    const { orders, cancels, refused } = tally;
     const cpuAfter = await server.probe(false);
     const batchesAfter = await groupCommit(server.url);
     const elapsedS = (performance.now() - startedAt) / 1000;
@@ -147,23 +127,6 @@ async function main(): Promise<void> {
   }
 }
 
-/** Registers, logs in and funds the accounts the clients trade from. */
-async function fundedAccounts(url: string, dataDir: string): Promise<string[]> {
-  const adminToken = readAdminToken(dataDir);
-  const tokens: string[] = [];
-  for (let i = 0; i < accountsCount; i += 1) {
-    const email = `bench-${i}@example.test`;
-    const password = 'violet-Harbor-91-quasar-Lantern';
-    const client = new LockstepClient({ baseUrl: url });
-    await client.register({ email, password });
-    await client.login({ email, password, platform: 'web' });
-    await client.adminDeposit(adminToken, { email, asset: 'USDT', amount: '1000000' });
-    await client.adminDeposit(adminToken, { email, asset: 'BTC', amount: '100' });
-    tokens.push(client.credential!);
-  }
-  return tokens;
-}
-
 function rounded(value: number, decimals: number): number {
   return Math.round(value * 10 ** decimals) / 10 ** decimals;
 }
@@ -179,10 +142,6 @@ async function groupCommit(
     runSeconds: value('lockstep_engine_batch_run_seconds_sum'),
     storeSeconds: value('lockstep_engine_batch_store_seconds_sum'),
   };
-}
-
-function codeOf(body: unknown): unknown {
-  return typeof body === 'object' && body !== null ? (body as { code?: unknown }).code : undefined;
 }
 
 await main();

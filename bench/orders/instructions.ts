@@ -1,0 +1,194 @@
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { mulberry32 as seededRandom } from '@lockstep/engine';
+import { fundedAccounts } from './accounts.ts';
+import { HttpConnection } from './http-connection.ts';
+import { tradeOnce, type TradeTally } from './trade.ts';
+
+/**
+ * `npm run bench:orders-instructions`: the machine instructions the server executes per request
+ * of `bench:orders`' load, counted by valgrind's callgrind. On a shared VM the clock cannot judge
+ * a change of a few per cent to the server: two 20 s runs of `bench:orders` on the same code
+ * differed by up to 16 %, and the VM's speed drifts by more within an hour. This count does not
+ * depend on the machine's load, so two versions of the server can be compared on any machine.
+ *
+ * The server is `apps/server/src/main.ts` (what `npm start` runs, demo bot off, log level `info`)
+ * on a fresh data folder, in its own process under callgrind, with counting off while it starts.
+ * 64 keep-alive connections over 16 accounts then send the requests of `bench:orders` (the same
+ * seeded order and cancel sequence, `trade.ts`): a warm-up round, so the hot code is compiled,
+ * then, with counting on, `BENCH_REQUESTS_PER_CLIENT` (30) requests each. Counting is switched
+ * with `callgrind_control` while every client waits for nothing, so the count holds exactly the
+ * measured requests: their HTTP parsing, routing, authentication, engine, the SQLite work of their
+ * batches (its commits' fsync is time in the kernel and is not counted) and the answers.
+ *
+ * Node runs in V8's deterministic mode (`--predictable`: one thread, so garbage collection and
+ * compilation are counted where they fall). What it does not show: time in the kernel (writes,
+ * fsync, sockets), cache misses, and how batches form at full speed. Under callgrind the server is
+ * about 50 times slower, so nearly all 64 requests meet in each batch, as they do at full load.
+ */
+const clients = 64;
+const accountsCount = 16;
+const warmupPerClient = Number(process.env.BENCH_WARMUP_PER_CLIENT ?? 150);
+const measuredPerClient = Number(process.env.BENCH_REQUESTS_PER_CLIENT ?? 30);
+const seed = Number(process.env.BENCH_SEED ?? 42);
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+const run = promisify(execFile);
+
+function hasTool(name: string): boolean {
+  try {
+    execFileSync(name, ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * V8's compilers and parser, by symbol: with `--predictable` they run on the server's thread, so
+ * a function V8 happens to optimise late (a timer's, one a rarely taken branch reaches) lands in
+ * the measured requests in one run and not the next. The same code counted 401 k and 469 k
+ * instructions a request in two runs, 1 % and 15 % of them compilation; without it they agree.
+ * TurboFan compiles on a background thread in a normal server.
+ */
+const compilation =
+  /v8::internal::(compiler|maglev|baseline|interpreter|turboshaft)::|v8::internal::(Parser|ParserBase<|PreParser|Scanner|Compiler|Zone)\b/;
+
+/** Instructions by function (self cost), from callgrind_annotate. */
+async function selfCosts(file: string): Promise<Array<{ name: string; instructions: number }>> {
+  const { stdout } = await run('callgrind_annotate', ['--inclusive=no', '--threshold=100', file], {
+    maxBuffer: 1 << 28,
+  });
+  const costs: Array<{ name: string; instructions: number }> = [];
+  for (const line of stdout.split('\n')) {
+    const match = /^\s*([\d,]+) \(\s*[\d.]+%\)\s+(.*)$/.exec(line);
+    if (match && !match[2]!.includes('PROGRAM TOTALS'))
+      costs.push({ name: match[2]!, instructions: Number(match[1]!.replaceAll(',', '')) });
+  }
+  return costs;
+}
+
+/** The instructions a callgrind dump counted. */
+function totalOf(file: string): number {
+  const match = /^totals: (\d+)/m.exec(readFileSync(file, 'utf8'));
+  if (match === null) throw new Error(`no instruction total in ${file}`);
+  return Number(match[1]);
+}
+
+async function main(): Promise<void> {
+  const missing = ['valgrind', 'callgrind_control'].filter((tool) => !hasTool(tool));
+  if (missing.length > 0) {
+    console.error(
+      `bench:orders-instructions needs ${missing.join(' and ')} (Debian: apt-get install valgrind)`,
+    );
+    process.exitCode = 1;
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'lockstep-orders-instructions-'));
+  const dataDir = join(dir, 'data');
+  const out = join(dir, 'server.callgrind');
+  const started = Date.now();
+  const child = spawn(
+    'valgrind',
+    [
+      '--tool=callgrind',
+      '--instr-atstart=no',
+      `--callgrind-out-file=${out}`,
+      process.execPath,
+      '--predictable',
+      // `--perf-basic-prof` names JIT code for callgrind_annotate (through /tmp/perf-PID.map).
+      ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+      '--import',
+      'tsx',
+      'apps/server/src/main.ts',
+      '--port',
+      '0',
+      '--data',
+      dataDir,
+      '--log-level',
+      'info',
+    ],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOCKSTEP_DEMO_BOT: '0' } },
+  );
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let seen = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        seen = (seen + chunk.toString()).slice(-65_536);
+        const match = /Lockstep is running at (http:\/\/\S+)/.exec(seen);
+        if (match) resolve(match[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
+    });
+    const control = (...args: string[]): Promise<unknown> =>
+      run('callgrind_control', [...args, String(child.pid)]);
+    const tokens = await fundedAccounts(url, dataDir, accountsCount);
+    const random = seededRandom(seed);
+    const states = await Promise.all(
+      Array.from({ length: clients }, async (_, i) => ({
+        connection: await HttpConnection.open(url, tokens[i % tokens.length]!),
+        rand: seededRandom(Math.floor(random() * 2 ** 31)),
+        open: [] as number[],
+      })),
+    );
+    const round = async (perClient: number): Promise<TradeTally> => {
+      const tally = { orders: 0, cancels: 0, refused: 0 };
+      await Promise.all(
+        states.map(async (s) => {
+          for (let i = 0; i < perClient; i += 1) await tradeOnce(s.connection, s.rand, s.open, 0, tally);
+        }),
+      );
+      return tally;
+    };
+    await round(warmupPerClient);
+    await control('--instr=on');
+    const tally = await round(measuredPerClient);
+    await control('--instr=off');
+    await control('--dump=measured');
+    for (const s of states) s.connection.close();
+    const dumps = readdirSync(dir).filter((name) => name.startsWith('server.callgrind.'));
+    if (dumps.length !== 1) throw new Error(`expected one callgrind dump, found ${dumps.join(', ')}`);
+    const instructions = totalOf(join(dir, dumps[0]!));
+    // For callgrind_annotate: where the instructions went (JIT code shows as addresses).
+    if (process.env.BENCH_CALLGRIND_OUT) {
+      copyFileSync(join(dir, dumps[0]!), process.env.BENCH_CALLGRIND_OUT);
+      console.log(`callgrind output: ${process.env.BENCH_CALLGRIND_OUT} (server pid ${child.pid})`);
+    }
+    const compiled = (await selfCosts(join(dir, dumps[0]!)))
+      .filter((f) => compilation.test(f.name))
+      .reduce((sum, f) => sum + f.instructions, 0);
+    const requests = tally.orders + tally.cancels + tally.refused;
+    const perRequest = Math.round(instructions / requests);
+    const withoutCompilation = Math.round((instructions - compiled) / requests);
+    console.log(
+      `${clients} clients, ${warmupPerClient} warm-up and ${measuredPerClient} measured requests each: ` +
+        `${tally.orders} orders placed, ${tally.cancels} cancels, ${tally.refused} refused; ` +
+        `${Math.round((Date.now() - started) / 1000)} s under callgrind`,
+    );
+    console.log(
+      `server: ${withoutCompilation.toLocaleString('en')} instructions per request without V8's compilers ` +
+        `(${perRequest.toLocaleString('en')} with them)`,
+    );
+    console.log(
+      JSON.stringify({
+        requests,
+        instructions,
+        compilationInstructions: compiled,
+        instructionsPerRequest: withoutCompilation,
+        withCompilationPerRequest: perRequest,
+      }),
+    );
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null)));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
