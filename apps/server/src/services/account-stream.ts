@@ -1,6 +1,7 @@
 import type { AccountEvent, NotificationCreatedEvent } from '@lockstep/protocol';
 import type { NotificationRecord, Repositories, Store, StoredEvent } from '@lockstep/store';
 import type { AccountEventBatch, EventBus } from './event-bus.ts';
+import { isoTime } from '../domain/iso-time.ts';
 
 /**
  * Adds an event to an account's stream inside the caller's transaction. Events are numbered and
@@ -95,19 +96,4 @@ export function toAccountEvent(stored: {
     at: isoTime(stored.createdAt),
     data: stored.data,
   } as AccountEvent;
-}
-
-let lastTime = Number.NaN;
-let lastIso = '';
-
-/**
- * ISO form of a millisecond time. The events of one transaction, and of one trading batch, share
- * their time, so the last one is remembered instead of formatting a Date per event.
- */
-function isoTime(ms: number): string {
-  if (ms !== lastTime) {
-    lastIso = new Date(ms).toISOString();
-    lastTime = ms;
-  }
-  return lastIso;
 }

@@ -30,6 +30,7 @@ import { hashToken, newId, tokenMatchesHash } from '../security/tokens.ts';
 import type { Emit } from './account-stream.ts';
 import type { ClientContext, Principal } from './auth-service.ts';
 import { clampUserAgent } from './device-name.ts';
+import { isoTime } from '../domain/iso-time.ts';
 
 /** API keys: `lsk_` and 256 random bits; HMAC secrets: `lsks_` and 256 random bits (base64url). */
 const apiKeyPattern = /^lsk_[A-Za-z0-9_-]{43}$/;
@@ -57,8 +58,6 @@ export interface SignedRequest {
   permission: ApiKeyPermission;
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString();
-
 /** An API key as devices list it: never the key, its hash or its secret. */
 export function presentApiKey(key: ApiKeyRecord): ApiKeyView {
   return {
@@ -68,9 +67,9 @@ export function presentApiKey(key: ApiKeyRecord): ApiKeyView {
     keyPrefix: key.keyPrefix,
     permissions: key.permissions as ApiKeyPermission[],
     ipWhitelist: key.ipWhitelist,
-    createdAt: iso(key.createdAt),
-    updatedAt: iso(key.updatedAt),
-    lastUsedAt: key.lastUsedAt === null ? null : iso(key.lastUsedAt),
+    createdAt: isoTime(key.createdAt),
+    updatedAt: isoTime(key.updatedAt),
+    lastUsedAt: key.lastUsedAt === null ? null : isoTime(key.lastUsedAt),
   };
 }
 

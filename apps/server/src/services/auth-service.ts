@@ -25,6 +25,7 @@ import type { EventBus } from './event-bus.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import { clampUserAgent, deviceNameFor } from './device-name.ts';
 import { presentLoginHistory, sessionEventData } from './presenters.ts';
+import { isoTime } from '../domain/iso-time.ts';
 
 /** Who is asking, as the gateway saw the request. */
 export interface ClientContext {
@@ -312,7 +313,7 @@ export class AuthService {
     }
     if (session.revokedAt !== null && session.revokeReason === 'expired') {
       throw new LockstepError('SESSION_EXPIRED', describeRevokeReason('expired'), {
-        details: { expiredAt: new Date(session.revokedAt).toISOString() },
+        details: { expiredAt: isoTime(session.revokedAt) },
       });
     }
     if (session.revokedAt !== null) {
@@ -321,7 +322,7 @@ export class AuthService {
     }
     if (!isSessionLive(session, this.config.lifetimes, now)) {
       throw new LockstepError('SESSION_EXPIRED', describeRevokeReason('expired'), {
-        details: { expiredAt: new Date(sessionExpiresAt(session, this.config.lifetimes)).toISOString() },
+        details: { expiredAt: isoTime(sessionExpiresAt(session, this.config.lifetimes)) },
       });
     }
     const account = await this.store.repos.accounts.findById(session.accountId);

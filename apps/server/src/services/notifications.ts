@@ -6,6 +6,7 @@ import {
 } from '@lockstep/protocol';
 import type { NotificationRecord } from '@lockstep/store';
 import type { Emit } from './account-stream.ts';
+import { isoTime } from '../domain/iso-time.ts';
 
 export interface NotificationInput {
   kind: NotificationKind;
@@ -29,7 +30,7 @@ export function notify(emit: Emit, accountId: number, input: NotificationInput, 
       title: input.title,
       body: input.body,
       ref: input.ref,
-      createdAt: new Date(at).toISOString(),
+      createdAt: isoTime(at),
       readAt: null,
     },
   });
@@ -44,7 +45,7 @@ export function presentNotification(record: NotificationRecord): NotificationVie
     title: record.title,
     body: record.body,
     ref: record.ref,
-    createdAt: new Date(record.createdAt).toISOString(),
-    readAt: record.readAt === null ? null : new Date(record.readAt).toISOString(),
+    createdAt: isoTime(record.createdAt),
+    readAt: record.readAt === null ? null : isoTime(record.readAt),
   };
 }

@@ -9,11 +9,10 @@ import type {
 } from '@lockstep/protocol';
 import type { AccountRecord, LoginHistoryRecord, SessionRecord } from '@lockstep/store';
 import { sessionExpiresAt, type SessionLifetimes } from '../domain/session-policy.ts';
-
-const iso = (ms: number): string => new Date(ms).toISOString();
+import { isoTime } from '../domain/iso-time.ts';
 
 export function presentAccount(a: AccountRecord): AccountView {
-  return { id: a.id, email: a.email, createdAt: iso(a.createdAt) };
+  return { id: a.id, email: a.email, createdAt: isoTime(a.createdAt) };
 }
 
 /**
@@ -38,11 +37,11 @@ export function presentSession(
     platform: s.platform as SessionPlatform,
     ip: s.ip,
     userAgent: s.userAgent,
-    createdAt: iso(s.createdAt),
-    lastActiveAt: iso(s.lastActiveAt),
-    expiresAt: iso(sessionExpiresAt(s, lifetimes)),
+    createdAt: isoTime(s.createdAt),
+    lastActiveAt: isoTime(s.lastActiveAt),
+    expiresAt: isoTime(sessionExpiresAt(s, lifetimes)),
     current: s.id === currentId,
-    revokedAt: s.revokedAt === null ? null : iso(s.revokedAt),
+    revokedAt: s.revokedAt === null ? null : isoTime(s.revokedAt),
     revokeReason: s.revokeReason as RevokeReason | null,
   };
 }
@@ -67,6 +66,6 @@ export function presentLoginHistory(e: LoginHistoryRecord): LoginHistoryEntry {
     deviceName: e.deviceName,
     ip: e.ip,
     userAgent: e.userAgent,
-    at: iso(e.createdAt),
+    at: isoTime(e.createdAt),
   };
 }

@@ -40,8 +40,7 @@ import { normalizeEmail, type AuthService, type Principal } from './auth-service
 import { notify, presentNotification } from './notifications.ts';
 import { deviceFingerprint, presentAccount, presentSession } from './presenters.ts';
 import type { SecurityService } from './security-service.ts';
-
-const iso = (ms: number): string => new Date(ms).toISOString();
+import { isoTime } from '../domain/iso-time.ts';
 
 /**
  * Read notifications older than an account's newest this-many are deleted when it marks some read;
@@ -59,12 +58,12 @@ const defaultCategories: Record<NotificationCategory, boolean> = {
 
 function presentKyc(record: KycRecord | undefined): KycView {
   return record
-    ? { status: record.status as KycStatus, level: record.level, updatedAt: iso(record.updatedAt) }
+    ? { status: record.status as KycStatus, level: record.level, updatedAt: isoTime(record.updatedAt) }
     : { status: 'none', level: 0, updatedAt: null };
 }
 
 function presentWatchlist(record: WatchlistRecord): WatchlistView {
-  return { name: record.name, symbols: record.symbols, updatedAt: iso(record.updatedAt) };
+  return { name: record.name, symbols: record.symbols, updatedAt: isoTime(record.updatedAt) };
 }
 
 /** What the trading host's batches need from this service, inside and after their transaction. */
@@ -153,7 +152,7 @@ export class SyncService implements TradingBatchHooks {
           enabled: d.notificationsEnabled,
         })),
       },
-      updatedAt: record ? iso(record.updatedAt) : null,
+      updatedAt: record ? isoTime(record.updatedAt) : null,
     };
   }
 
@@ -326,8 +325,8 @@ export class SyncService implements TradingBatchHooks {
       price: presenter.price(market, alert.price),
       note: alert.note,
       status: alert.status as PriceAlertView['status'],
-      createdAt: iso(alert.createdAt),
-      triggeredAt: alert.triggeredAt === null ? null : iso(alert.triggeredAt),
+      createdAt: isoTime(alert.createdAt),
+      triggeredAt: alert.triggeredAt === null ? null : isoTime(alert.triggeredAt),
       triggerPrice: alert.triggerPrice === null ? null : presenter.price(market, alert.triggerPrice),
     };
   }
@@ -462,7 +461,7 @@ export class SyncService implements TradingBatchHooks {
         body.upTo !== undefined ? await repos.notifications.markReadUpTo(accountId, body.upTo, now) : 0;
       if (read.length > 0 || changed > 0) await repos.notifications.prune(accountId, notificationsKept);
       const unread = await repos.notifications.unreadCount(accountId);
-      const result: MarkReadResult = { read, upTo: body.upTo ?? null, readAt: iso(now), unread };
+      const result: MarkReadResult = { read, upTo: body.upTo ?? null, readAt: isoTime(now), unread };
       // Nothing changed (already read, or unknown ids): no event, so a retry is silent.
       if (read.length > 0 || changed > 0) {
         emit<NotificationReadEvent>(accountId, 'notification.read', {

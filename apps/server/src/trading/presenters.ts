@@ -7,6 +7,7 @@ import {
   type TradeEvent,
 } from '@lockstep/engine';
 import type { BalanceView, MyTradeView, OrderView } from '@lockstep/protocol';
+import { isoTime } from '../domain/iso-time.ts';
 
 /**
  * Turns engine integers (ticks, lots, smallest units) into the API's exact decimal strings. The
@@ -79,8 +80,8 @@ export class TradingPresenter {
       cummulativeQuoteQty: this.amount(market.quote, event.cumQuote),
       status: event.status,
       selfTradePreventionMode: event.stp,
-      time: new Date(event.placedAt).toISOString(),
-      updateTime: new Date(at).toISOString(),
+      time: isoTime(event.placedAt),
+      updateTime: isoTime(at),
     });
     this.orderViews.set(event, { at, view });
     return view;
@@ -95,7 +96,7 @@ export class TradingPresenter {
       price: this.price(event.market, event.price),
       qty: this.quantity(event.market, event.quantity),
       quoteQty: this.amount(market.quote, event.quoteQty),
-      time: new Date(at).toISOString(),
+      time: isoTime(at),
     };
     return [
       {

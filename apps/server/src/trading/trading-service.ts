@@ -17,6 +17,7 @@ import { demoAssets, demoLayout, demoMarkets } from './demo-markets.ts';
 import { engineRejection, placeOrderCommand } from './order-request.ts';
 import { TradingPresenter } from './presenters.ts';
 import { MarketFeed } from './market-feed.ts';
+import { isoTime } from '../domain/iso-time.ts';
 
 /** The account that collects fees; no user account has id 0. */
 export const feeAccountId = 0;
@@ -285,8 +286,8 @@ export class TradingService {
       cummulativeQuoteQty: this.presenter.amount(quote, o.cumulativeQuote),
       status: o.status,
       selfTradePreventionMode: o.stpMode as OrderView['selfTradePreventionMode'],
-      time: new Date(o.createdAt).toISOString(),
-      updateTime: new Date(o.updatedAt).toISOString(),
+      time: isoTime(o.createdAt),
+      updateTime: isoTime(o.updatedAt),
     };
   }
 }

@@ -17,6 +17,7 @@ import type { Principal } from '../services/auth-service.ts';
 import type { EventBus } from '../services/event-bus.ts';
 import { engineRejection } from './order-request.ts';
 import type { TradingService } from './trading-service.ts';
+import { isoTime } from '../domain/iso-time.ts';
 
 /** Confirmations the simulated chain needs before a deposit is credited (D1). */
 export const depositConfirmations = 3;
@@ -389,8 +390,8 @@ export class WalletService {
       txId: d.txId,
       confirmations: d.confirmations,
       status: d.status,
-      insertTime: new Date(d.createdAt).toISOString(),
-      creditTime: d.creditedAt === null ? null : new Date(d.creditedAt).toISOString(),
+      insertTime: isoTime(d.createdAt),
+      creditTime: d.creditedAt === null ? null : isoTime(d.creditedAt),
     };
   }
 
@@ -402,8 +403,8 @@ export class WalletService {
       fee: this.amount(w.asset, w.fee),
       address: w.address,
       status: w.status,
-      applyTime: new Date(w.createdAt).toISOString(),
-      updateTime: new Date(w.updatedAt).toISOString(),
+      applyTime: isoTime(w.createdAt),
+      updateTime: isoTime(w.updatedAt),
     };
   }
 }
