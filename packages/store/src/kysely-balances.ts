@@ -14,10 +14,12 @@ function toBalance(row: Selectable<BalancesTable>): BalanceRecord {
   };
 }
 
-const balanceUpsert = new BulkInsert('balances', ['account_id', 'asset', 'free', 'locked', 'updated_at'], {
-  key: ['account_id', 'asset'],
-  update: ['free', 'locked', 'updated_at'],
-});
+const balanceUpsert = new BulkInsert(
+  'balances',
+  ['account_id', 'asset', 'free', 'locked', 'updated_at'],
+  (b: BalanceRecord) => [b.accountId, b.asset, b.free, b.locked, b.updatedAt],
+  { key: ['account_id', 'asset'], update: ['free', 'locked', 'updated_at'] },
+);
 
 /** Balances over one executor. */
 export function kyselyBalances(db: Executor, dialect: Dialect): BalanceRepository {
@@ -25,17 +27,7 @@ export function kyselyBalances(db: Executor, dialect: Dialect): BalanceRepositor
     async upsertMany(rows) {
       // Engine BALANCE events carry absolute values, so replaying a batch writes the same rows.
       const latest = lastPerKey(rows, (b) => `${b.accountId}\u0000${b.asset}`);
-      await balanceUpsert.run(
-        db,
-        dialect,
-        latest.map((b) => ({
-          account_id: b.accountId,
-          asset: b.asset,
-          free: b.free,
-          locked: b.locked,
-          updated_at: b.updatedAt,
-        })),
-      );
+      await balanceUpsert.run(db, dialect, latest);
     },
     async list(accountId) {
       const rows = await db

@@ -13,22 +13,17 @@ function toEntry(row: Selectable<EngineJournalTable>): JournalEntry {
   };
 }
 
-const journalInsert = new BulkInsert('engine_journal', ['seq', 'batch', 'command', 'created_at']);
+const journalInsert = new BulkInsert(
+  'engine_journal',
+  ['seq', 'batch', 'command', 'created_at'],
+  (e: JournalEntry) => [e.seq, e.batch, JSON.stringify(e.command), e.createdAt],
+);
 
 /** The engine's command journal over one executor. */
 export function kyselyJournal(db: Executor, dialect: Dialect): JournalRepository {
   return {
     async append(entries) {
-      await journalInsert.run(
-        db,
-        dialect,
-        entries.map((e) => ({
-          seq: e.seq,
-          batch: e.batch,
-          command: JSON.stringify(e.command),
-          created_at: e.createdAt,
-        })),
-      );
+      await journalInsert.run(db, dialect, entries);
     },
     async after(afterSeq, limit) {
       const rows = await db

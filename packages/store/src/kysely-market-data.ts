@@ -40,23 +40,43 @@ function toCandle(row: Selectable<CandlesTable>): CandleRecord {
   };
 }
 
-const tradeInsert = new BulkInsert('trades', [
-  'symbol',
-  'id',
-  'price',
-  'quantity',
-  'quote_qty',
-  'buyer_order_id',
-  'seller_order_id',
-  'buyer_account_id',
-  'seller_account_id',
-  'maker_side',
-  'buyer_fee',
-  'seller_fee',
-  'buyer_fee_asset',
-  'seller_fee_asset',
-  'created_at',
-]);
+const tradeInsert = new BulkInsert(
+  'trades',
+  [
+    'symbol',
+    'id',
+    'price',
+    'quantity',
+    'quote_qty',
+    'buyer_order_id',
+    'seller_order_id',
+    'buyer_account_id',
+    'seller_account_id',
+    'maker_side',
+    'buyer_fee',
+    'seller_fee',
+    'buyer_fee_asset',
+    'seller_fee_asset',
+    'created_at',
+  ],
+  (t: TradeRecord) => [
+    t.symbol,
+    t.id,
+    t.price,
+    t.quantity,
+    t.quoteQty,
+    t.buyerOrderId,
+    t.sellerOrderId,
+    t.buyerAccountId,
+    t.sellerAccountId,
+    t.makerSide,
+    t.buyerFee,
+    t.sellerFee,
+    t.buyerFeeAsset,
+    t.sellerFeeAsset,
+    t.createdAt,
+  ],
+);
 
 /** The statements of an account's trade history (exported for the query-plan tests). */
 export const tradeQueries = {
@@ -141,27 +161,7 @@ export function kyselyTrades(db: Executor, dialect: Dialect): TradeRepository {
   });
   return {
     async insertMany(rows) {
-      await tradeInsert.run(
-        db,
-        dialect,
-        rows.map((t) => ({
-          symbol: t.symbol,
-          id: t.id,
-          price: t.price,
-          quantity: t.quantity,
-          quote_qty: t.quoteQty,
-          buyer_order_id: t.buyerOrderId,
-          seller_order_id: t.sellerOrderId,
-          buyer_account_id: t.buyerAccountId,
-          seller_account_id: t.sellerAccountId,
-          maker_side: t.makerSide,
-          buyer_fee: t.buyerFee,
-          seller_fee: t.sellerFee,
-          buyer_fee_asset: t.buyerFeeAsset,
-          seller_fee_asset: t.sellerFeeAsset,
-          created_at: t.createdAt,
-        })),
-      );
+      await tradeInsert.run(db, dialect, rows);
     },
     async page(accountId, query) {
       // Trade ids count per symbol: a position by id means nothing across symbols.

@@ -37,28 +37,6 @@ function toOrder(row: Selectable<OrdersTable>): OrderRecord {
   };
 }
 
-function toRow(o: OrderRecord): OrdersTable {
-  return {
-    id: o.id,
-    account_id: o.accountId,
-    symbol: o.symbol,
-    client_order_id: o.clientOrderId,
-    side: o.side,
-    type: o.type,
-    time_in_force: o.timeInForce,
-    price: o.price,
-    stop_price: o.stopPrice,
-    quantity: o.quantity,
-    quote_order_qty: o.quoteOrderQty,
-    executed_qty: o.executedQty,
-    cumulative_quote: o.cumulativeQuote,
-    status: o.status,
-    stp_mode: o.stpMode,
-    created_at: o.createdAt,
-    updated_at: o.updatedAt,
-  };
-}
-
 /**
  * Only what an order's life changes follows the engine's latest ORDER event (a market order by
  * quote amount learns its quantity only when it fills). The rest is fixed at placement, and
@@ -85,6 +63,25 @@ const orderUpsert = new BulkInsert(
     'stp_mode',
     'created_at',
     'updated_at',
+  ],
+  (o: OrderRecord) => [
+    o.id,
+    o.accountId,
+    o.symbol,
+    o.clientOrderId,
+    o.side,
+    o.type,
+    o.timeInForce,
+    o.price,
+    o.stopPrice,
+    o.quantity,
+    o.quoteOrderQty,
+    o.executedQty,
+    o.cumulativeQuote,
+    o.status,
+    o.stpMode,
+    o.createdAt,
+    o.updatedAt,
   ],
   { key: ['id'], update: ['quantity', 'executed_qty', 'cumulative_quote', 'status', 'updated_at'] },
 );
@@ -212,7 +209,11 @@ export function kyselyOrders(db: Executor, dialect: Dialect): OrderRepository {
   };
   return {
     async upsertMany(rows) {
-      await orderUpsert.run(db, dialect, lastPerKey(rows, (o) => o.id).map(toRow));
+      await orderUpsert.run(
+        db,
+        dialect,
+        lastPerKey(rows, (o) => o.id),
+      );
     },
     async get(accountId, id) {
       const row = await db

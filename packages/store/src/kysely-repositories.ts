@@ -1,6 +1,12 @@
 import { CompiledQuery, sql, type Selectable } from 'kysely';
 import type { AccountsTable, LoginHistoryTable, LoginThrottleTable, SessionsTable } from './schema.ts';
-import type { AccountRecord, LoginHistoryRecord, SessionRecord, ThrottleRecord } from './records.ts';
+import type {
+  AccountRecord,
+  LoginHistoryRecord,
+  SessionRecord,
+  StoredEvent,
+  ThrottleRecord,
+} from './records.ts';
 import type { Repositories } from './repositories.ts';
 import { BulkInsert, type Dialect, type Executor } from './kysely-executor.ts';
 import { kyselyJournal, kyselySnapshots } from './kysely-engine-log.ts';
@@ -100,7 +106,11 @@ function advanceSeqsText(n: number): string {
   return text;
 }
 
-const eventInsert = new BulkInsert('account_events', ['account_id', 'seq', 'type', 'data', 'created_at']);
+const eventInsert = new BulkInsert(
+  'account_events',
+  ['account_id', 'seq', 'type', 'data', 'created_at'],
+  (e: StoredEvent) => [e.accountId, e.seq, e.type, JSON.stringify(e.data), e.createdAt],
+);
 
 /** Repositories over one Kysely executor: the database itself, or an open transaction. */
 export function kyselyRepositories(db: Executor, dialect: Dialect): Repositories {
@@ -305,17 +315,7 @@ export function kyselyRepositories(db: Executor, dialect: Dialect): Repositories
           .execute();
       },
       async appendMany(events) {
-        await eventInsert.run(
-          db,
-          dialect,
-          events.map((e) => ({
-            account_id: e.accountId,
-            seq: e.seq,
-            type: e.type,
-            data: JSON.stringify(e.data),
-            created_at: e.createdAt,
-          })),
-        );
+        await eventInsert.run(db, dialect, events);
       },
       async listAfter(accountId, afterSeq, limit) {
         const rows = await db
