@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { mulberry32 as seededRandom } from '@lockstep/engine';
+import { scrapeMetrics } from '../../test/support/metrics.ts';
 import { fundedAccounts } from './accounts.ts';
 import { HttpConnection } from './http-connection.ts';
 import { tradeOnce, type TradeTally } from './trade.ts';
@@ -19,20 +20,28 @@ import { tradeOnce, type TradeTally } from './trade.ts';
  * The server is `apps/server/src/main.ts` (what `npm start` runs, demo bot off, log level `info`)
  * on a fresh data folder, in its own process under callgrind, with counting off while it starts.
  * 64 keep-alive connections over 16 accounts then send the requests of `bench:orders` (the same
- * seeded order and cancel sequence, `trade.ts`): a warm-up round, so the hot code is compiled,
- * then, with counting on, `BENCH_REQUESTS_PER_CLIENT` (30) requests each. Counting is switched
- * with `callgrind_control` while every client waits for nothing, so the count holds exactly the
- * measured requests: their HTTP parsing, routing, authentication, engine, the SQLite work of their
- * batches (its commits' fsync is time in the kernel and is not counted) and the answers.
+ * seeded order and cancel sequence, `trade.ts`). First a warm-up, so that V8 has compiled the hot
+ * code with the feedback of every branch the measured requests take: 150 requests per client and
+ * at least 75 s (sessions are touched and candles roll over once a minute), one scrape of
+ * `/metrics`, then 10 requests per client with counting on (the counted server runs about 50
+ * times slower, and its sockets take other branches at that pace). The counters are then zeroed
+ * and `BENCH_REQUESTS_PER_CLIENT` (30) requests per client are counted: their HTTP parsing,
+ * routing, authentication, engine, the SQLite work of their batches and the answers. Each warm-up
+ * step was added after a run whose count held V8 deoptimising and recompiling hot functions.
  *
  * Node runs in V8's deterministic mode (`--predictable`: one thread, so garbage collection and
- * compilation are counted where they fall). What it does not show: time in the kernel (writes,
- * fsync, sockets), cache misses, and how batches form at full speed. Under callgrind the server is
- * about 50 times slower, so nearly all 64 requests meet in each batch, as they do at full load.
+ * compilation are counted where they fall). What the count does not show: time in the kernel
+ * (WAL writes and their fsync, sockets), cache misses, and how batches form at full speed; under
+ * callgrind all 64 requests meet in each batch, as nearly all do at full load. The server's write
+ * calls and bytes over the measured requests are printed beside it (`/proc/PID/io`).
  */
 const clients = 64;
 const accountsCount = 16;
 const warmupPerClient = Number(process.env.BENCH_WARMUP_PER_CLIENT ?? 150);
+/** Requests per client in the warm-up round that runs counted, at the counted server's pace. */
+const slowWarmupPerClient = 10;
+/** Real time the warm-up lasts at least (see `touchIntervalMs`, 60 s by default). */
+const warmupMinMs = 75_000;
 const measuredPerClient = Number(process.env.BENCH_REQUESTS_PER_CLIENT ?? 30);
 const seed = Number(process.env.BENCH_SEED ?? 42);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -49,11 +58,10 @@ function hasTool(name: string): boolean {
 }
 
 /**
- * V8's compilers and parser, by symbol: with `--predictable` they run on the server's thread, so
- * a function V8 happens to optimise late (a timer's, one a rarely taken branch reaches) lands in
- * the measured requests in one run and not the next. The same code counted 401 k and 469 k
- * instructions a request in two runs, 1 % and 15 % of them compilation; without it they agree.
- * TurboFan compiles on a background thread in a normal server.
+ * V8's compilers and parser, by symbol: with `--predictable` they run on the server's thread, so a
+ * function V8 optimises late lands in the measured requests in one run and not in the next. They
+ * are counted apart and left out of `instructionsPerRequest`; in a normal server TurboFan
+ * compiles on a background thread.
  */
 const compilation =
   /v8::internal::(compiler|maglev|baseline|interpreter|turboshaft)::|v8::internal::(Parser|ParserBase<|PreParser|Scanner|Compiler|Zone)\b/;
@@ -70,6 +78,27 @@ async function selfCosts(file: string): Promise<Array<{ name: string; instructio
       costs.push({ name: match[2]!, instructions: Number(match[1]!.replaceAll(',', '')) });
   }
   return costs;
+}
+
+/**
+ * The server's write calls so far and the bytes they passed (`/proc/PID/io` `syscw` and `wchar`):
+ * its WAL frames, checkpoints and answers. Over the same requests the answers do not change, so a
+ * difference between two versions is what they write to the store.
+ */
+function writes(pid: number): { calls: number; bytes: number } {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const field = (name: string): number =>
+    Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)?.[1] ?? Number.NaN);
+  return { calls: field('syscw'), bytes: field('wchar') };
+}
+
+/** The server's batches so far and the commands they held, from its metrics. */
+async function batchTotals(url: string): Promise<{ count: number; commands: number }> {
+  const { value } = await scrapeMetrics(url);
+  return {
+    count: value('lockstep_engine_batch_commands_count'),
+    commands: value('lockstep_engine_batch_commands_sum'),
+  };
 }
 
 /** The instructions a callgrind dump counted. */
@@ -146,10 +175,35 @@ async function main(): Promise<void> {
       );
       return tally;
     };
+    // Warm up for at least a minute as well: a session is touched (its last activity stored) once a
+    // minute, and candles roll over each minute. A warm-up shorter than that left those branches
+    // out of V8's feedback, and the slow measured phase, which lasts over a minute, hit them: hot
+    // functions such as authenticate were deoptimised and recompiled in the count, 60 k
+    // instructions a request more.
+    const warmedAt = Date.now() + warmupMinMs;
     await round(warmupPerClient);
+    // The measured round is bracketed by scrapes of /metrics: one in the warm-up, so that the
+    // generic reply code has seen its text answer before V8 optimises it for the last time (a
+    // first scrape just before the measured round deoptimised a dozen hot functions there).
+    await batchTotals(url);
+    while (Date.now() < warmedAt) await round(10);
+    // Then a round with counting on, before the counters are zeroed: the counted server runs about
+    // 50 times slower, and at that pace its sockets and timers take branches the full-speed
+    // warm-up never took (stream write callbacks, for one); without this round V8 deoptimised and
+    // recompiled them inside the measured requests.
     await control('--instr=on');
+    await round(slowWarmupPerClient);
+    const batchesBefore = await batchTotals(url);
+    const ioBefore = writes(child.pid!);
+    await control('--zero');
     const tally = await round(measuredPerClient);
     await control('--instr=off');
+    const ioAfter = writes(child.pid!);
+    const batchesAfter = await batchTotals(url);
+    const commandsPerBatch =
+      Math.round(
+        ((batchesAfter.commands - batchesBefore.commands) / (batchesAfter.count - batchesBefore.count)) * 10,
+      ) / 10;
     await control('--dump=measured');
     for (const s of states) s.connection.close();
     const dumps = readdirSync(dir).filter((name) => name.startsWith('server.callgrind.'));
@@ -166,6 +220,8 @@ async function main(): Promise<void> {
     const requests = tally.orders + tally.cancels + tally.refused;
     const perRequest = Math.round(instructions / requests);
     const withoutCompilation = Math.round((instructions - compiled) / requests);
+    const writeCallsPerRequest = Math.round(((ioAfter.calls - ioBefore.calls) / requests) * 100) / 100;
+    const writtenBytesPerRequest = Math.round((ioAfter.bytes - ioBefore.bytes) / requests);
     console.log(
       `${clients} clients, ${warmupPerClient} warm-up and ${measuredPerClient} measured requests each: ` +
         `${tally.orders} orders placed, ${tally.cancels} cancels, ${tally.refused} refused; ` +
@@ -176,12 +232,18 @@ async function main(): Promise<void> {
         `(${perRequest.toLocaleString('en')} with them)`,
     );
     console.log(
+      `writes (WAL, checkpoints and answers): ${writeCallsPerRequest} calls, ${writtenBytesPerRequest} bytes per request`,
+    );
+    console.log(
       JSON.stringify({
         requests,
         instructions,
         compilationInstructions: compiled,
         instructionsPerRequest: withoutCompilation,
         withCompilationPerRequest: perRequest,
+        writeCallsPerRequest,
+        writtenBytesPerRequest,
+        commandsPerBatch,
       }),
     );
   } finally {
