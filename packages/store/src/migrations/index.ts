@@ -8,6 +8,7 @@ import * as openOrdersIndex from './0006-open-orders-index.ts';
 import * as orderEventTimes from './0007-order-event-times.ts';
 import * as tradeOrderIndexes from './0008-trade-order-indexes.ts';
 import * as ordersUncommonStatus from './0009-orders-uncommon-status.ts';
+import * as sqliteIntegerKeys from './0010-sqlite-integer-keys.ts';
 
 /** What a migration may need to know of the database it runs on. */
 export interface MigrationContext {
@@ -34,6 +35,7 @@ export const migrations: readonly Migration[] = [
   { name: '0007-order-event-times', up: orderEventTimes.up },
   { name: '0008-trade-order-indexes', up: tradeOrderIndexes.up },
   { name: '0009-orders-uncommon-status', up: ordersUncommonStatus.up },
+  { name: '0010-sqlite-integer-keys', up: sqliteIntegerKeys.up },
 ];
 
 /**
@@ -43,7 +45,11 @@ export const migrations: readonly Migration[] = [
 export async function migrateToLatest(
   db: Kysely<unknown>,
   dialect: MigrationContext['dialect'],
+  /** The last migration to apply (tests of an upgrade stop before the one they test); all by default. */
+  until?: string,
 ): Promise<string[]> {
+  if (until !== undefined && !migrations.some((m) => m.name === until))
+    throw new Error(`no migration named ${until}`);
   const ctx: MigrationContext = {
     dialect,
     autoIdType: 'integer',
@@ -59,14 +65,16 @@ export async function migrateToLatest(
   const done = new Set(applied.rows.map((r) => r.name));
   const ran: string[] = [];
   for (const migration of migrations) {
-    if (done.has(migration.name)) continue;
-    await db.transaction().execute(async (trx) => {
-      await migration.up(trx, ctx);
-      await sql`insert into schema_migrations (name, applied_at) values (${migration.name}, ${Date.now()})`.execute(
-        trx,
-      );
-    });
-    ran.push(migration.name);
+    if (!done.has(migration.name)) {
+      await db.transaction().execute(async (trx) => {
+        await migration.up(trx, ctx);
+        await sql`insert into schema_migrations (name, applied_at) values (${migration.name}, ${Date.now()})`.execute(
+          trx,
+        );
+      });
+      ran.push(migration.name);
+    }
+    if (migration.name === until) break;
   }
   return ran;
 }
