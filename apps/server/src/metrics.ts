@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { TradingHostObserver } from './engine-host/trading-host.ts';
 import type { HubMetrics } from './realtime/hub.ts';
+import { HttpRouteMetrics } from './http-route-metrics.ts';
 
 /** What the trading engine's host reports: its batches and snapshots, and every refused command. */
 export interface EngineMetrics extends TradingHostObserver {
@@ -14,19 +15,7 @@ export interface EngineMetrics extends TradingHostObserver {
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'lockstep_' });
-  const httpRequests = new Counter({
-    name: 'lockstep_http_requests_total',
-    help: 'HTTP requests by method, route and status.',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [registry],
-  });
-  const httpDuration = new Histogram({
-    name: 'lockstep_http_request_duration_seconds',
-    help: 'HTTP request handling time.',
-    labelNames: ['method', 'route'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
-    registers: [registry],
-  });
+  const http = new HttpRouteMetrics(registry, [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]);
   const logins = new Counter({
     name: 'lockstep_logins_total',
     help: 'Login attempts by result.',
@@ -112,10 +101,8 @@ export function createMetrics() {
       queueLength = length;
     },
   };
-  const httpRequest = (method: string, route: string, status: number, seconds: number): void => {
-    httpRequests.inc({ method, route, status: String(status) });
-    httpDuration.observe({ method, route }, seconds);
-  };
+  const httpRequest = (method: string, route: string, status: number, seconds: number): void =>
+    http.observe(method, route, status, seconds);
   return { registry, httpRequest, logins, hub, engine };
 }
 
