@@ -1,9 +1,10 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { callgrindNode, callgrindReady, callgrindTotal } from '../callgrind.ts';
 import type { RunTally } from './lockstep-runner.ts';
 
 /**
@@ -31,31 +32,8 @@ const run = promisify(execFile);
 const child = fileURLToPath(new URL('./instructions-child.ts', import.meta.url));
 const tsxLoader = import.meta.resolve('tsx');
 
-function hasTool(name: string): boolean {
-  try {
-    execFileSync(name, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The instructions a callgrind output file counted ("summary:" stays 0 when counting starts off). */
-function totalOf(file: string): number {
-  const match = /^totals: (\d+)/m.exec(readFileSync(file, 'utf8'));
-  if (match === null) throw new Error(`no instruction total in ${file}`);
-  return Number(match[1]);
-}
-
 async function main(): Promise<void> {
-  const missing = ['valgrind', 'callgrind_control'].filter((tool) => !hasTool(tool));
-  if (missing.length > 0) {
-    console.error(
-      `bench:engine-instructions needs ${missing.join(' and ')} (Debian: apt-get install valgrind)`,
-    );
-    process.exitCode = 1;
-    return;
-  }
+  if (!callgrindReady('bench:engine-instructions')) return;
   const dir = mkdtempSync(join(tmpdir(), 'lockstep-instructions-'));
   try {
     const started = Date.now();
@@ -63,11 +41,7 @@ async function main(): Promise<void> {
     const { stdout } = await run(
       'valgrind',
       [
-        '--tool=callgrind',
-        '--instr-atstart=no',
-        `--callgrind-out-file=${out}`,
-        process.execPath,
-        '--predictable',
+        ...callgrindNode(out),
         '--predictable-gc-schedule',
         '--import',
         tsxLoader,
@@ -79,7 +53,7 @@ async function main(): Promise<void> {
       { maxBuffer: 1 << 24 },
     );
     // The final part holds the measured commands plus one on/off cycle; part 2 is an empty cycle.
-    const instructions = totalOf(out) - totalOf(`${out}.2`);
+    const instructions = callgrindTotal(out) - callgrindTotal(`${out}.2`);
     const lines = stdout.trim().split('\n');
     const tally = JSON.parse(lines[lines.length - 1]!) as RunTally;
     const perCommand = Math.round(instructions / commands);

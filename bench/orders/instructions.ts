@@ -1,4 +1,4 @@
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { mulberry32 as seededRandom } from '@lockstep/engine';
 import { scrapeMetrics } from '../../test/support/metrics.ts';
+import { callgrindNode, callgrindReady, callgrindTotal } from '../callgrind.ts';
 import { fundedAccounts } from './accounts.ts';
 import { HttpConnection } from './http-connection.ts';
 import { tradeOnce, type TradeTally } from './trade.ts';
@@ -47,15 +48,6 @@ const seed = Number(process.env.BENCH_SEED ?? 42);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 const run = promisify(execFile);
-
-function hasTool(name: string): boolean {
-  try {
-    execFileSync(name, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * V8's compilers and parser, by symbol: with `--predictable` they run on the server's thread, so a
@@ -101,22 +93,8 @@ async function batchTotals(url: string): Promise<{ count: number; commands: numb
   };
 }
 
-/** The instructions a callgrind dump counted. */
-function totalOf(file: string): number {
-  const match = /^totals: (\d+)/m.exec(readFileSync(file, 'utf8'));
-  if (match === null) throw new Error(`no instruction total in ${file}`);
-  return Number(match[1]);
-}
-
 async function main(): Promise<void> {
-  const missing = ['valgrind', 'callgrind_control'].filter((tool) => !hasTool(tool));
-  if (missing.length > 0) {
-    console.error(
-      `bench:orders-instructions needs ${missing.join(' and ')} (Debian: apt-get install valgrind)`,
-    );
-    process.exitCode = 1;
-    return;
-  }
+  if (!callgrindReady('bench:orders-instructions')) return;
   const dir = mkdtempSync(join(tmpdir(), 'lockstep-orders-instructions-'));
   const dataDir = join(dir, 'data');
   const out = join(dir, 'server.callgrind');
@@ -124,11 +102,7 @@ async function main(): Promise<void> {
   const child = spawn(
     'valgrind',
     [
-      '--tool=callgrind',
-      '--instr-atstart=no',
-      `--callgrind-out-file=${out}`,
-      process.execPath,
-      '--predictable',
+      ...callgrindNode(out),
       // `--perf-basic-prof` names JIT code for callgrind_annotate (through /tmp/perf-PID.map).
       ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
       '--import',
@@ -208,7 +182,7 @@ async function main(): Promise<void> {
     for (const s of states) s.connection.close();
     const dumps = readdirSync(dir).filter((name) => name.startsWith('server.callgrind.'));
     if (dumps.length !== 1) throw new Error(`expected one callgrind dump, found ${dumps.join(', ')}`);
-    const instructions = totalOf(join(dir, dumps[0]!));
+    const instructions = callgrindTotal(join(dir, dumps[0]!));
     // For callgrind_annotate: where the instructions went (JIT code shows as addresses).
     if (process.env.BENCH_CALLGRIND_OUT) {
       copyFileSync(join(dir, dumps[0]!), process.env.BENCH_CALLGRIND_OUT);
