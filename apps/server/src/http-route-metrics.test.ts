@@ -26,13 +26,20 @@ function promClient(registry: Registry) {
   };
 }
 
+/** A registry answering in one exposition format. */
+function registryFor(contentType: string): Registry {
+  const registry = new Registry();
+  registry.setContentType(contentType as typeof Registry.PROMETHEUS_CONTENT_TYPE);
+  return registry;
+}
+
 /** The exposition's lines, sorted: series may come in another order, each line must be equal. */
 async function lines(registry: Registry): Promise<string[]> {
   return (await registry.metrics()).split('\n').filter(Boolean).sort();
 }
 
 describe('HttpRouteMetrics', () => {
-  it('exposes exactly what prom-client exposes for the same answers', async () => {
+  it('exposes exactly what prom-client exposes for the same answers, in both exposition formats', async () => {
     const answer = fc.record({
       method: fc.constantFrom('GET', 'POST', 'DELETE'),
       route: fc.constantFrom('/v1/orders', '/v1/orders/:symbol/:orderId', 'unmatched', '/a"quote\\back'),
@@ -42,15 +49,17 @@ describe('HttpRouteMetrics', () => {
     });
     await fc.assert(
       fc.asyncProperty(fc.array(answer, { maxLength: 60 }), async (answers) => {
-        const ours = new Registry();
-        const metrics = new HttpRouteMetrics(ours, bounds);
-        const theirs = new Registry();
-        const reference = promClient(theirs);
-        for (const a of answers) {
-          metrics.observe(a.method, a.route, a.status, a.seconds);
-          reference(a.method, a.route, a.status, a.seconds);
+        for (const contentType of [Registry.PROMETHEUS_CONTENT_TYPE, Registry.OPENMETRICS_CONTENT_TYPE]) {
+          const ours = registryFor(contentType);
+          const metrics = new HttpRouteMetrics(ours, bounds);
+          const theirs = registryFor(contentType);
+          const reference = promClient(theirs);
+          for (const a of answers) {
+            metrics.observe(a.method, a.route, a.status, a.seconds);
+            reference(a.method, a.route, a.status, a.seconds);
+          }
+          expect(await lines(ours)).toEqual(await lines(theirs));
         }
-        expect(await lines(ours)).toEqual(await lines(theirs));
       }),
       { numRuns: 300 },
     );

@@ -108,7 +108,9 @@ export class HttpRouteMetrics {
       help,
       type,
       aggregator: 'sum',
-      get: () => Promise.resolve({ name, help, type, aggregator: 'sum', values: values() }),
+      // The registry renames a counter under OpenMetrics (dropping `_total`): answer with the
+      // entry's name as it is then, as prom-client's own metrics do.
+      get: () => Promise.resolve({ name: entry.name, help, type, aggregator: 'sum', values: values() }),
       reset: (): void => this.byMethod.clear(),
     };
     return entry as unknown as Metric<string>;

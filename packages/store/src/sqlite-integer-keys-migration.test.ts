@@ -89,4 +89,15 @@ describe('migration 0010 on SQLite: orders and engine_journal keyed by their int
       repos.journal.append([{ seq: 2, batch: 3, command: { kind: 'again' }, createdAt: 30 }]),
     ).rejects.toThrow(/UNIQUE constraint failed/);
   });
+
+  it('stops, with nothing changed, at a key that is not an integer instead of renumbering it', async () => {
+    sqlite.exec(`insert into orders (id, account_id, symbol, side, type, executed_qty, cumulative_quote, status, stp_mode,
+      created_at, updated_at) values (null, 1, 'BTCUSDT', 'BUY', 'LIMIT', 0, 0, 'CANCELED', 'NONE', 1, 1)`);
+    const before = layout(sqlite, 'orders');
+    await expect(migrateToLatest(db as unknown as Kysely<unknown>, 'sqlite')).rejects.toThrow(
+      /orders: 1 rows whose id is not an integer/,
+    );
+    expect(layout(sqlite, 'orders')).toEqual(before);
+    expect(sqlite.prepare('select count(*) as n from orders where id is null').get()).toEqual({ n: 1 });
+  });
 });

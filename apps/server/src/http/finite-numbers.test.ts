@@ -82,6 +82,7 @@ describe('mayHoldNumber', () => {
       Type.Null(),
       Type.Array(Type.String()),
       Type.Union([Type.String(), Type.Literal('y')]),
+      { anyOf: [Type.String(), Type.Boolean()], description: 'a flag or a name' },
       Type.String({ enum: ['a', 'b'] }),
       closed({ a: Type.String(), b: Type.Optional(closed({ c: Type.Array(Type.Boolean()) })) }),
     ];
@@ -102,6 +103,11 @@ describe('mayHoldNumber', () => {
       { type: 'array' },
       { type: ['string', 'number'] },
       { enum: ['a', 1] },
+      // A property beside the alternatives is validated too, and can be an integer.
+      {
+        anyOf: [{ type: 'object', properties: { a: { type: 'string' } }, additionalProperties: false }],
+        properties: { a: { type: 'integer' } },
+      },
     ];
     for (const schema of cannot) expect([schema, mayHoldNumber(schema)]).toEqual([schema, false]);
     for (const schema of can) expect([schema, mayHoldNumber(schema)]).toEqual([schema, true]);

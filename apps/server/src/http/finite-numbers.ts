@@ -27,6 +27,19 @@ const list = (value: unknown): unknown[] => (Array.isArray(value) ? (value as un
 const valuesOf = (value: unknown): unknown[] =>
   typeof value === 'object' && value !== null ? Object.values(value) : [];
 
+/** Keywords a schema without a type may carry and still hold no number its alternatives do not. */
+const typelessKeys = new Set([
+  'anyOf',
+  'oneOf',
+  'allOf',
+  'title',
+  'description',
+  '$id',
+  '$comment',
+  'default',
+  'examples',
+]);
+
 /** Request parts a route's schema may name, in the order the error looks at them. */
 const parts = ['querystring', 'params', 'body'] as const;
 type Part = (typeof parts)[number];
@@ -47,7 +60,10 @@ export function mayHoldNumber(schema: unknown, depth = 0): boolean {
   if (alternatives.some((a) => mayHoldNumber(a, depth + 1))) return true;
   if ('const' in s) return typeof s.const === 'number';
   if (Array.isArray(s.enum)) return list(s.enum).some((v) => typeof v === 'number');
-  if (s.type === undefined) return alternatives.length === 0;
+  // Without a type, only alternatives and annotations can be ruled out: any other keyword beside
+  // them (`properties` next to an `anyOf`, say) may accept a number the alternatives do not name.
+  if (s.type === undefined)
+    return alternatives.length === 0 || Object.keys(s).some((key) => !typelessKeys.has(key));
   const types = Array.isArray(s.type) ? list(s.type) : [s.type];
   if (types.includes('number') || types.includes('integer')) return true;
   if (types.includes('array') && mayHoldNumber(s.items ?? true, depth + 1)) return true;

@@ -36,6 +36,14 @@ export async function up(db: Kysely<unknown>, ctx: MigrationContext): Promise<vo
     const statement = created.rows[0]?.sql ?? '';
     if (!statement.startsWith(`CREATE TABLE "${table}" (`) || !statement.includes(declared))
       throw new Error(`${table} is not as migration 0002 made it: ${statement}`);
+    // A row id cannot be NULL or anything but an integer: such a key would be renumbered (NULL)
+    // or fail the copy, so the migration stops first and says why, with nothing changed.
+    const odd = await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}
+      where typeof(${sql.ref(key)}) != 'integer'`.execute(db);
+    if (Number(odd.rows[0]?.n ?? 0) > 0)
+      throw new Error(
+        `${table}: ${odd.rows[0]?.n} rows whose ${key} is not an integer; fix them before upgrading`,
+      );
     const rebuilt = `${table}_by_${key}`;
     await sql
       .raw(
