@@ -1,4 +1,4 @@
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
 import { installErrorHandling } from './errors.ts';
@@ -13,18 +13,23 @@ async function app() {
   return server;
 }
 
+/** POSTs a JSON text to `url`; answers with the status and the field the error names (or null). */
+function answerOf(server: FastifyInstance) {
+  return async (url: string, payload: string) => {
+    const reply = await server.inject({
+      method: 'POST',
+      url,
+      payload,
+      headers: { 'content-type': 'application/json' },
+    });
+    return [reply.statusCode, reply.json<{ field?: string }>().field ?? null];
+  };
+}
+
 describe('refuseNonFiniteNumbers', () => {
   it('names the first infinite number of the query, the path or the body, and passes finite input', async () => {
     const server = await app();
-    const answer = async (url: string, payload: string) => {
-      const reply = await server.inject({
-        method: 'POST',
-        url,
-        payload,
-        headers: { 'content-type': 'application/json' },
-      });
-      return [reply.statusCode, reply.json<{ field?: string }>().field ?? null];
-    };
+    const answer = answerOf(server);
     expect(await answer('/things/1', '{"a":{"b":[1,2.5e3]},"c":-7}')).toEqual([200, null]);
     // JSON.parse turns 1e309 into Infinity; the path is the keys down to it.
     expect(await answer('/things/1', '{"a":{"b":[1,1e309]},"c":-1e309}')).toEqual([400, 'a.b.1']);
@@ -53,15 +58,7 @@ describe('refuseNonFiniteNumbers', () => {
       },
     );
     await server.ready();
-    const answer = async (url: string, payload: string) => {
-      const reply = await server.inject({
-        method: 'POST',
-        url,
-        payload,
-        headers: { 'content-type': 'application/json' },
-      });
-      return [reply.statusCode, reply.json<{ field?: string }>().field ?? null];
-    };
+    const answer = answerOf(server);
     expect(await answer('/orders/1e309', '{"quantity":"1"}')).toEqual([400, 'params.id']);
     expect(await answer('/orders/7', '{"quantity":"0.5"}')).toEqual([200, null]);
     // The body is not walked, and no number reaches the handler: the schema makes it a string.
