@@ -31,16 +31,9 @@ export function callgrindTotal(file: string): number {
 }
 
 /**
- * valgrind's arguments for Node under callgrind, counting off until switched on, writing to `out`,
- * in V8's deterministic mode (`--predictable`: one thread, fixed seeds); the script and its
- * arguments follow.
+ * valgrind under callgrind, counting off until switched on, writing to `out`: the program and
+ * arguments that Node, its flags and the script follow.
  */
-export function callgrindNode(out: string): string[] {
-  return [
-    '--tool=callgrind',
-    '--instr-atstart=no',
-    `--callgrind-out-file=${out}`,
-    process.execPath,
-    '--predictable',
-  ];
+export function callgrindLauncher(out: string): string[] {
+  return ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}`];
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { callgrindNode, callgrindReady, callgrindTotal } from '../callgrind.ts';
+import { callgrindLauncher, callgrindReady, callgrindTotal } from '../callgrind.ts';
 import type { RunTally } from './lockstep-runner.ts';
 
 /**
@@ -38,10 +38,14 @@ async function main(): Promise<void> {
   try {
     const started = Date.now();
     const out = join(dir, 'engine.callgrind');
+    const [valgrind, ...callgrind] = callgrindLauncher(out);
     const { stdout } = await run(
-      'valgrind',
+      valgrind!,
       [
-        ...callgrindNode(out),
+        ...callgrind,
+        process.execPath,
+        // V8's deterministic mode: one thread, fixed seeds.
+        '--predictable',
         '--predictable-gc-schedule',
         '--import',
         tsxLoader,

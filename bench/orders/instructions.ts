@@ -1,13 +1,13 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { mulberry32 as seededRandom } from '@lockstep/engine';
-import { scrapeMetrics } from '../../test/support/metrics.ts';
-import { callgrindNode, callgrindReady, callgrindTotal } from '../callgrind.ts';
+import { spawnServer } from '../../test/support/child-server.ts';
+import { callgrindLauncher, callgrindReady, callgrindTotal } from '../callgrind.ts';
 import { fundedAccounts } from './accounts.ts';
+import { groupCommitTotals } from './group-commit.ts';
 import { HttpConnection } from './http-connection.ts';
 import { tradeOnce, type TradeTally } from './trade.ts';
 
@@ -45,7 +45,6 @@ const slowWarmupPerClient = 10;
 const warmupMinMs = 75_000;
 const measuredPerClient = Number(process.env.BENCH_REQUESTS_PER_CLIENT ?? 30);
 const seed = Number(process.env.BENCH_SEED ?? 42);
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 const run = promisify(execFile);
 
@@ -84,51 +83,23 @@ function writes(pid: number): { calls: number; bytes: number } {
   return { calls: field('syscw'), bytes: field('wchar') };
 }
 
-/** The server's batches so far and the commands they held, from its metrics. */
-async function batchTotals(url: string): Promise<{ count: number; commands: number }> {
-  const { value } = await scrapeMetrics(url);
-  return {
-    count: value('lockstep_engine_batch_commands_count'),
-    commands: value('lockstep_engine_batch_commands_sum'),
-  };
-}
-
 async function main(): Promise<void> {
   if (!callgrindReady('bench:orders-instructions')) return;
   const dir = mkdtempSync(join(tmpdir(), 'lockstep-orders-instructions-'));
   const dataDir = join(dir, 'data');
   const out = join(dir, 'server.callgrind');
   const started = Date.now();
-  const child = spawn(
-    'valgrind',
-    [
-      ...callgrindNode(out),
-      // `--perf-basic-prof` names JIT code for callgrind_annotate (through /tmp/perf-PID.map).
-      ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
-      '--import',
-      'tsx',
-      'apps/server/src/main.ts',
-      '--port',
-      '0',
-      '--data',
-      dataDir,
-      '--log-level',
-      'info',
-    ],
-    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOCKSTEP_DEMO_BOT: '0' } },
-  );
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const { child, url } = await spawnServer(dataDir, {
+    launcher: callgrindLauncher(out),
+    // V8's deterministic mode (one thread, fixed seeds); `--perf-basic-prof` in BENCH_NODE_FLAGS
+    // names JIT code for callgrind_annotate (through /tmp/perf-PID.map).
+    nodeFlags: ['--predictable', ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])],
+    logLevel: 'info',
+  }).catch((error: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  });
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let seen = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        seen = (seen + chunk.toString()).slice(-65_536);
-        const match = /Lockstep is running at (http:\/\/\S+)/.exec(seen);
-        if (match) resolve(match[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
-    });
     const control = (...args: string[]): Promise<unknown> =>
       run('callgrind_control', [...args, String(child.pid)]);
     const tokens = await fundedAccounts(url, dataDir, accountsCount);
@@ -159,7 +130,7 @@ async function main(): Promise<void> {
     // The measured round is bracketed by scrapes of /metrics: one in the warm-up, so that the
     // generic reply code has seen its text answer before V8 optimises it for the last time (a
     // first scrape just before the measured round deoptimised a dozen hot functions there).
-    await batchTotals(url);
+    await groupCommitTotals(url);
     while (Date.now() < warmedAt) await round(10);
     // Then a round with counting on, before the counters are zeroed: the counted server runs about
     // 50 times slower, and at that pace its sockets and timers take branches the full-speed
@@ -167,13 +138,13 @@ async function main(): Promise<void> {
     // recompiled them inside the measured requests.
     await control('--instr=on');
     await round(slowWarmupPerClient);
-    const batchesBefore = await batchTotals(url);
+    const batchesBefore = await groupCommitTotals(url);
     const ioBefore = writes(child.pid!);
     await control('--zero');
     const tally = await round(measuredPerClient);
     await control('--instr=off');
     const ioAfter = writes(child.pid!);
-    const batchesAfter = await batchTotals(url);
+    const batchesAfter = await groupCommitTotals(url);
     const commandsPerBatch =
       Math.round(
         ((batchesAfter.commands - batchesBefore.commands) / (batchesAfter.count - batchesBefore.count)) * 10,

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mulberry32 as seededRandom } from '@lockstep/engine';
-import { scrapeMetrics } from '../../test/support/metrics.ts';
 import { startBenchServer } from '../sync/server-process.ts';
 import { fundedAccounts } from './accounts.ts';
+import { groupCommitTotals } from './group-commit.ts';
 import { HttpConnection } from './http-connection.ts';
 import { openPerClientMax, tradeOnce } from './trade.ts';
 
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     const tally = { orders: 0, cancels: 0, refused: 0 };
     // Readings before the first request: the run's figures cover every request, cold ones too.
     const cpuBefore = await server.probe(false);
-    const batchesBefore = await groupCommit(server.url);
+    const batchesBefore = await groupCommitTotals(server.url);
     const startedAt = performance.now();
     const deadline = startedAt + seconds * 1000;
     const random = seededRandom(seed);
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     await Promise.all([...loops, profiled]);
     const { orders, cancels, refused } = tally;
     const cpuAfter = await server.probe(false);
-    const batchesAfter = await groupCommit(server.url);
+    const batchesAfter = await groupCommitTotals(server.url);
     const elapsedS = (performance.now() - startedAt) / 1000;
     // CPU time per request varies less than requests/s on a shared VM: a change that makes the
     // server cheaper shows here even when the other core is busy.
@@ -129,19 +129,6 @@ async function main(): Promise<void> {
 
 function rounded(value: number, decimals: number): number {
   return Math.round(value * 10 ** decimals) / 10 ** decimals;
-}
-
-/** The server's group-commit totals from its Prometheus metrics. */
-async function groupCommit(
-  url: string,
-): Promise<{ count: number; commands: number; runSeconds: number; storeSeconds: number }> {
-  const { value } = await scrapeMetrics(url);
-  return {
-    count: value('lockstep_engine_batch_commands_count'),
-    commands: value('lockstep_engine_batch_commands_sum'),
-    runSeconds: value('lockstep_engine_batch_run_seconds_sum'),
-    storeSeconds: value('lockstep_engine_batch_store_seconds_sum'),
-  };
 }
 
 await main();

@@ -22,6 +22,11 @@ export interface SpawnOptions {
   ipc?: boolean;
   /** The server's `--log-level` (`error` by default, so test output stays quiet). */
   logLevel?: string;
+  /**
+   * A program and its arguments that runs Node, such as valgrind (`bench/callgrind.ts`): Node, its
+   * flags and the script follow them. The child's pid is then the launcher's.
+   */
+  launcher?: readonly string[];
 }
 
 /**
@@ -32,9 +37,11 @@ export async function spawnServer(
   dataDir: string,
   options: SpawnOptions = {},
 ): Promise<{ child: ChildProcess; url: string; stderr: () => string; stdout: () => string }> {
+  const [command, ...launcherArgs] = options.launcher ?? [process.execPath];
   const child = spawn(
-    process.execPath,
+    command!,
     [
+      ...(options.launcher ? [...launcherArgs, process.execPath] : []),
       ...(options.nodeFlags ?? []),
       ...(process.env.LOCKSTEP_CHILD_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
       '--import',
