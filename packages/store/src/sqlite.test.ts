@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { openSqliteStore } from './sqlite.ts';
+import { openSqliteStore, withStatementCache } from './sqlite.ts';
 import { order } from './test-backends.ts';
 
 /**
@@ -82,5 +82,34 @@ describe('embedded store (SQLite)', () => {
     });
     plain.close();
     expect(spilled).toHaveLength(1);
+  });
+
+  /**
+   * Statements get their parameters as separate arguments up to 4,096 of them, and as one array
+   * beyond: both ways must bind the same values in the same places, for writes, reads and
+   * iteration, and refuse a missing value alike.
+   */
+  it('binds few and many parameters alike', () => {
+    const sqlite = new BetterSqlite3(':memory:');
+    const db = withStatementCache(sqlite);
+    db.prepare('create table t (i integer, v)').run([]);
+    for (const n of [1, 3, 4_096, 4_097, 10_000]) {
+      db.prepare('delete from t').run([]);
+      const values = Array.from({ length: n }, (_, i) =>
+        i % 3 === 0 ? `s${i}` : i % 3 === 1 ? i * 1.5 : null,
+      );
+      const pairs = values.flatMap((v, i) => [i, v]);
+      const insert = db.prepare(`insert into t (i, v) values ${values.map(() => '(?, ?)').join(', ')}`);
+      expect(insert.run(pairs).changes).toBe(n);
+      const ids = values.map((_, i) => i).reverse();
+      const select = db.prepare(
+        `select i, v from t where i in (${ids.map(() => '?').join(', ')}) order by i`,
+      );
+      const expected = values.map((v, i) => ({ i, v }));
+      expect(select.all(ids)).toEqual(expected);
+      expect([...select.iterate(ids)]).toEqual(expected);
+      expect(() => select.all(ids.slice(1))).toThrow(/Too few parameter values/);
+    }
+    sqlite.close();
   });
 });
