@@ -13,7 +13,12 @@ import type { EventBus } from '../services/event-bus.ts';
 import type { TradingBatchHooks } from '../services/sync-service.ts';
 import { candleUpdates, type CandleTrade } from '../trading/market-data.ts';
 import type { TradingPresenter } from '../trading/presenters.ts';
-import type { CommittedBatch, JournalEntry, TradingStorePort } from './trading-host.ts';
+import {
+  batchEvents,
+  type CommittedBatch,
+  type JournalEntry,
+  type TradingStorePort,
+} from './trading-host.ts';
 
 /** Journal entries are read back in pages of this many, so a long replay never loads all at once. */
 const journalPageSize = 5_000;
@@ -87,7 +92,7 @@ export class StoreTradingPort implements TradingStorePort {
             createdAt: batch.at,
           })),
         );
-        const events = batch.outcomes.flatMap((o) => o.events);
+        const events = batchEvents(batch);
         candles = await this.project(repos, events, batch.at);
         this.stream(emit, events, batch.at);
         await this.hooks.current?.inBatch(repos, emit, batch);

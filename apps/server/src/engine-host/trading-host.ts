@@ -45,6 +45,17 @@ export interface CommittedBatch {
 }
 
 /**
+ * Every event of a batch, in engine order. A loop, not `flatMap`: V8's `flatMap` calls into its
+ * runtime for each command's list, about 2 % of an order request's server work in all
+ * (`bench:orders-instructions`).
+ */
+export function batchEvents(batch: CommittedBatch): EngineEvent[] {
+  const events: EngineEvent[] = [];
+  for (const outcome of batch.outcomes) for (const event of outcome.events) events.push(event);
+  return events;
+}
+
+/**
  * Where the host keeps its durable state. `commit` must write the batch's journal entries, its
  * projections and its account events in one transaction, or nothing.
  */
