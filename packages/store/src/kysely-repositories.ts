@@ -109,7 +109,7 @@ function advanceSeqsText(n: number): string {
 const eventInsert = new BulkInsert(
   'account_events',
   ['account_id', 'seq', 'type', 'data', 'created_at'],
-  (e: StoredEvent) => [e.accountId, e.seq, e.type, JSON.stringify(e.data), e.createdAt],
+  (e: StoredEvent) => [e.accountId, e.seq, e.type, e.json ?? JSON.stringify(e.data), e.createdAt],
 );
 
 /** Repositories over one Kysely executor: the database itself, or an open transaction. */
@@ -309,7 +309,7 @@ export function kyselyRepositories(db: Executor, dialect: Dialect): Repositories
             account_id: e.accountId,
             seq: e.seq,
             type: e.type,
-            data: JSON.stringify(e.data),
+            data: e.json ?? JSON.stringify(e.data),
             created_at: e.createdAt,
           })
           .execute();

@@ -31,6 +31,8 @@ export interface StoredEvent {
   seq: number;
   type: string;
   data: unknown;
+  /** `data` as JSON when the writer made it already: what is stored (else `JSON.stringify(data)`). */
+  json?: string;
   createdAt: number;
 }
 

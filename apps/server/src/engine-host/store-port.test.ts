@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Side, TimeInForce, OrderType, placeOrder, type Command } from '@lockstep/engine';
 import { klineIntervals } from '@lockstep/protocol';
 import { openSqliteStore, type Store } from '@lockstep/store';
-import { createMemoryBus } from '../services/event-bus.ts';
+import { toAccountEvent } from '../services/account-stream.ts';
+import { createMemoryBus, type AccountEventBatch } from '../services/event-bus.ts';
 import { demoAssets, demoLayout, demoMarkets } from '../trading/demo-markets.ts';
 import { candleUpdates } from '../trading/market-data.ts';
 import { TradingPresenter } from '../trading/presenters.ts';
@@ -114,6 +115,51 @@ describe('StoreTradingPort on a real SQLite store', () => {
     await restarted.submit(bid(id));
     await restarted.close();
     expect((await store.repos.journal.after(3, 10)).map((e) => e.createdAt)).toEqual([9_000]);
+  });
+
+  it('stores each balance, order and trade event exactly as it publishes it', async () => {
+    const { store } = await open();
+    const bus = createMemoryBus();
+    const published: AccountEventBatch[] = [];
+    bus.subscribe((batch) => published.push(batch));
+    const port = new StoreTradingPort(
+      store,
+      bus,
+      new TradingPresenter(demoLayout(feeAccountId)),
+      new Set([feeAccountId]),
+    );
+    const account = async (email: string) =>
+      (await store.repos.accounts.create({ email, passwordHash: 'h', createdAt: 1, streamEpoch: 'e' })).id;
+    const seller = await account('seller@example.test');
+    const buyer = await account('buyer@example.test');
+    const host = await TradingHost.start(port, { ...options(() => Date.UTC(2026, 0, 1), 1_000) });
+    await host.submit({ kind: 'deposit', account: seller, asset: 0, amount: 10 * 1e8, txId: 'btc' });
+    await host.submit(deposit(buyer, 'usdt'));
+    const order = (account: number, side: number, quantity: number, clientOrderId: string) =>
+      placeOrder({
+        account,
+        market: 0,
+        side,
+        price: 4_000_000,
+        quantity,
+        type: OrderType.LIMIT,
+        timeInForce: TimeInForce.GTC,
+        clientOrderId,
+      });
+    await host.submit(order(seller, Side.SELL, 300, 'ask-1'));
+    // Crosses part of the ask: a trade, both orders and four balances change in one batch.
+    await host.submit(order(buyer, Side.BUY, 100, 'bid_1'));
+    await host.submit({ kind: 'cancelAll', account: seller, market: 0 });
+    await host.close();
+
+    const types = new Set<string>();
+    for (const accountId of [seller, buyer]) {
+      const live = published.filter((b) => b.accountId === accountId).flatMap((b) => b.events);
+      const stored = (await store.repos.events.listAfter(accountId, 0, 100)).map(toAccountEvent);
+      expect(stored).toEqual(live);
+      for (const event of live) types.add(event.type);
+    }
+    expect([...types].sort()).toEqual(['balance.updated', 'order.updated', 'trade.executed']);
   });
 
   it('folds every committed trade into the candles, across a failed commit, a clock step back and a restart', async () => {

@@ -13,6 +13,7 @@ import type { EventBus } from '../services/event-bus.ts';
 import type { TradingBatchHooks } from '../services/sync-service.ts';
 import { candleUpdates, type CandleTrade } from '../trading/market-data.ts';
 import type { TradingPresenter } from '../trading/presenters.ts';
+import { balanceViewJson, orderViewJson, tradeViewJson } from '../trading/view-json.ts';
 import {
   batchEvents,
   type CommittedBatch,
@@ -177,17 +178,30 @@ export class StoreTradingPort implements TradingStorePort {
   private stream(emit: Emit, events: readonly EngineEvent[], at: number): void {
     for (const event of events) {
       if (event.kind === 'balance' && !this.streamless.has(event.account)) {
-        emit<BalanceUpdatedEvent>(event.account, 'balance.updated', {
-          balance: this.presenter.balance(event),
-        });
+        const balance = this.presenter.balance(event);
+        emit<BalanceUpdatedEvent>(
+          event.account,
+          'balance.updated',
+          { balance },
+          `{"balance":${balanceViewJson(balance)}}`,
+        );
       } else if (event.kind === 'order' && !this.streamless.has(event.account)) {
-        emit<OrderUpdatedEvent>(event.account, 'order.updated', {
-          order: this.presenter.order(event, at),
-        });
+        const order = this.presenter.order(event, at);
+        emit<OrderUpdatedEvent>(
+          event.account,
+          'order.updated',
+          { order },
+          `{"order":${orderViewJson(order)}}`,
+        );
       } else if (event.kind === 'trade') {
         for (const side of this.presenter.tradeSides(event, at)) {
           if (this.streamless.has(side.account)) continue;
-          emit<TradeExecutedEvent>(side.account, 'trade.executed', { trade: side.trade });
+          emit<TradeExecutedEvent>(
+            side.account,
+            'trade.executed',
+            { trade: side.trade },
+            `{"trade":${tradeViewJson(side.trade)}}`,
+          );
         }
       }
     }

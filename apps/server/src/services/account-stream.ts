@@ -5,13 +5,21 @@ import { isoTime } from '../domain/iso-time.ts';
 
 /**
  * Adds an event to an account's stream inside the caller's transaction. Events are numbered and
- * written when the transaction's work is done, in the order they were emitted.
+ * written when the transaction's work is done, in the order they were emitted. `json`, when the
+ * caller has it, is `JSON.stringify(data)` made faster (the trading views' writers), and is what
+ * the store keeps.
  */
-export type Emit = <E extends AccountEvent>(accountId: number, type: E['type'], data: E['data']) => void;
+export type Emit = <E extends AccountEvent>(
+  accountId: number,
+  type: E['type'],
+  data: E['data'],
+  json?: string,
+) => void;
 
 interface PendingEvent {
   type: string;
   data: unknown;
+  json: string | undefined;
 }
 
 /**
@@ -31,9 +39,9 @@ export async function commitWithEvents<T>(
   const result = await store.transaction(async (repos) => {
     published.length = 0;
     const pending = new Map<number, PendingEvent[]>();
-    const emit: Emit = (accountId, type, data) => {
+    const emit: Emit = (accountId, type, data, json) => {
       const list = pending.get(accountId) ?? [];
-      list.push({ type, data });
+      list.push({ type, data, json });
       pending.set(accountId, list);
     };
     const value = await fn(repos, emit);
@@ -50,7 +58,7 @@ export async function commitWithEvents<T>(
       const batch = events.map((e, i) => {
         const seq = first + i;
         if (e.type === 'notification.created') notifications.push(numberNotification(accountId, seq, e.data));
-        return { accountId, seq, type: e.type, data: e.data, createdAt: now };
+        return { accountId, seq, type: e.type, data: e.data, json: e.json, createdAt: now };
       });
       stored.push(...batch);
       published.push({ accountId, epoch, events: batch.map(toAccountEvent) });

@@ -1,0 +1,53 @@
+import type { BalanceView, MyTradeView, OrderView } from '@lockstep/protocol';
+
+/**
+ * The JSON text of the trading views, written field by field. Every order request stores its
+ * events' data as JSON, and `JSON.stringify` of an order view walks it generically and checks each
+ * character of each string for escapes: 24,000 instructions of an order request's 374,000
+ * (`bench:orders-instructions`), where these take about a third. Each function's text is
+ * `JSON.stringify` of the same value, key order included (`view-json.test.ts` checks it over
+ * random events from the presenter); the stored event and the one pushed live must not differ.
+ *
+ * What is written without escaping is what the server makes itself from a fixed alphabet: the
+ * engine's names (side, type, status…), decimal strings and ISO times. Symbols and asset codes
+ * come from the market configuration and are quoted by `JSON.stringify` once each; a client order
+ * id is the client's own text and is always quoted by it.
+ */
+
+const quotedNames = new Map<string, string>();
+
+/** A market symbol or asset code as a JSON string, made once per name. */
+function quotedName(name: string): string {
+  let quoted = quotedNames.get(name);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(name);
+    // Names come from the configuration, so they are few; the bound only guards against misuse.
+    if (quotedNames.size < 10_000) quotedNames.set(name, quoted);
+  }
+  return quoted;
+}
+
+export function orderViewJson(v: OrderView): string {
+  return (
+    `{"orderId":${v.orderId},"clientOrderId":${JSON.stringify(v.clientOrderId)},` +
+    `"symbol":${quotedName(v.symbol)},"side":"${v.side}","type":"${v.type}",` +
+    `"timeInForce":"${v.timeInForce}","price":"${v.price}","stopPrice":"${v.stopPrice}",` +
+    `"origQty":"${v.origQty}","origQuoteOrderQty":"${v.origQuoteOrderQty}",` +
+    `"executedQty":"${v.executedQty}","cummulativeQuoteQty":"${v.cummulativeQuoteQty}",` +
+    `"status":"${v.status}","selfTradePreventionMode":"${v.selfTradePreventionMode}",` +
+    `"time":"${v.time}","updateTime":"${v.updateTime}"}`
+  );
+}
+
+export function balanceViewJson(v: BalanceView): string {
+  return `{"asset":${quotedName(v.asset)},"free":"${v.free}","locked":"${v.locked}"}`;
+}
+
+export function tradeViewJson(v: MyTradeView): string {
+  return (
+    `{"tradeId":${v.tradeId},"symbol":${quotedName(v.symbol)},"price":"${v.price}",` +
+    `"qty":"${v.qty}","quoteQty":"${v.quoteQty}","time":"${v.time}","orderId":${v.orderId},` +
+    `"side":"${v.side}","commission":"${v.commission}",` +
+    `"commissionAsset":${quotedName(v.commissionAsset)},"isMaker":${v.isMaker}}`
+  );
+}
