@@ -12,7 +12,7 @@ import {
 } from '@lockstep/engine';
 import { demoAssets, demoMarkets } from './demo-markets.ts';
 import { TradingPresenter } from './presenters.ts';
-import { balanceViewJson, orderViewJson, tradeViewJson } from './view-json.ts';
+import { balanceViewJson, orderAnswerJson, orderViewJson, tradeViewJson } from './view-json.ts';
 
 /**
  * The demo markets, and one whose symbol and asset codes hold characters JSON must escape: the
@@ -69,6 +69,27 @@ const tradeEvent: fc.Arbitrary<TradeEvent> = fc.record({
   sellerFee: amount,
 });
 
+const sample: OrderEvent = {
+  kind: 'order',
+  market: 0,
+  orderId: 7,
+  account: 1,
+  clientOrderId: 'bot-7',
+  side: 'BUY',
+  type: 'LIMIT',
+  timeInForce: 'GTC',
+  stp: 'NONE',
+  status: 'NEW',
+  price: 5_000_000,
+  stopPrice: 0,
+  quantity: 1_000,
+  executed: 0,
+  cumQuote: 0,
+  quoteOrderQty: 0,
+  reason: null,
+  placedAt: 0,
+};
+
 describe('trading views as JSON', () => {
   const p = presenter();
 
@@ -90,6 +111,27 @@ describe('trading views as JSON', () => {
       }),
       { numRuns: 2_000 },
     );
+  });
+
+  it('writes the answer to an order placed or cancelled exactly as JSON.stringify does', () => {
+    fc.assert(
+      fc.property(orderEvent, fc.array(tradeEvent, { maxLength: 4 }), time, (event, trades, at) => {
+        const order = p.order(event, at);
+        const fills = trades.flatMap((t) => p.tradeSides(t, at).map((s) => s.trade));
+        expect(orderAnswerJson(order, fills)).toBe(JSON.stringify({ order, fills }));
+        expect(orderAnswerJson(order)).toBe(JSON.stringify({ order }));
+        // The text of a frozen view is kept; the same event presented again is the same view.
+        expect(orderViewJson(p.order(event, at))).toBe(JSON.stringify(order));
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it('writes a view that is not frozen anew each time', () => {
+    const view = { ...p.order(sample, 0) };
+    expect(orderViewJson(view)).toBe(JSON.stringify(view));
+    view.status = 'FILLED';
+    expect(orderViewJson(view)).toBe(JSON.stringify(view));
   });
 
   it('writes a balance view exactly as JSON.stringify does', () => {

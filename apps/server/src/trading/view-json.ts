@@ -27,7 +27,23 @@ function quotedName(name: string): string {
   return quoted;
 }
 
+/**
+ * Texts of frozen order views: a batch writes an order's view into its account stream and again
+ * into the answer to the request that placed or cancelled it (the presenter shares one frozen view
+ * per event); a frozen view cannot change after its text is made.
+ */
+const orderTexts = new WeakMap<OrderView, string>();
+
 export function orderViewJson(v: OrderView): string {
+  let text = orderTexts.get(v);
+  if (text === undefined) {
+    text = writeOrderView(v);
+    if (Object.isFrozen(v)) orderTexts.set(v, text);
+  }
+  return text;
+}
+
+function writeOrderView(v: OrderView): string {
   return (
     `{"orderId":${v.orderId},"clientOrderId":${JSON.stringify(v.clientOrderId)},` +
     `"symbol":${quotedName(v.symbol)},"side":"${v.side}","type":"${v.type}",` +
@@ -50,4 +66,12 @@ export function tradeViewJson(v: MyTradeView): string {
     `"side":"${v.side}","commission":"${v.commission}",` +
     `"commissionAsset":${quotedName(v.commissionAsset)},"isMaker":${v.isMaker}}`
   );
+}
+
+/** The answer to an order placed (`{order, fills}`) or cancelled (`{order}`). */
+export function orderAnswerJson(order: OrderView, fills?: readonly MyTradeView[]): string {
+  if (fills === undefined) return `{"order":${orderViewJson(order)}}`;
+  let list = '';
+  for (let i = 0; i < fills.length; i++) list += (i === 0 ? '' : ',') + tradeViewJson(fills[i]!);
+  return `{"order":${orderViewJson(order)},"fills":[${list}]}`;
 }
