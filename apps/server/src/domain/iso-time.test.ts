@@ -49,6 +49,20 @@ describe('isoTime', () => {
     );
   });
 
+  it('gives a repeated time its own text, whatever came between', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(0, -0, 1, 999, 1_000, Date.UTC(2026, 11, 4, 22, 0, 0, 123), 1.5, -1, NaN), {
+          maxLength: 20,
+        }),
+        (times) => {
+          for (const ms of times) expect(ours(ms)).toBe(dates(ms));
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
+
   it('keeps each day right when calls go back and forth between days', () => {
     const days = [
       Date.UTC(2026, 11, 4, 23, 59, 59, 999),
