@@ -183,7 +183,7 @@ export class StoreTradingPort implements TradingStorePort {
           event.account,
           'balance.updated',
           { balance },
-          ['{"balance":', balanceViewJson(balance), '}'].join(''),
+          `{"balance":${balanceViewJson(balance)}}`,
         );
       } else if (event.kind === 'order' && !this.streamless.has(event.account)) {
         const order = this.presenter.order(event, at);
@@ -191,7 +191,7 @@ export class StoreTradingPort implements TradingStorePort {
           event.account,
           'order.updated',
           { order },
-          ['{"order":', orderViewJson(order), '}'].join(''),
+          `{"order":${orderViewJson(order)}}`,
         );
       } else if (event.kind === 'trade') {
         for (const side of this.presenter.tradeSides(event, at)) {
@@ -200,7 +200,7 @@ export class StoreTradingPort implements TradingStorePort {
             side.account,
             'trade.executed',
             { trade: side.trade },
-            ['{"trade":', tradeViewJson(side.trade), '}'].join(''),
+            `{"trade":${tradeViewJson(side.trade)}}`,
           );
         }
       }

@@ -120,12 +120,8 @@ export function tradeViewJson(v: MyTradeView): string {
 
 /** The answer to an order placed (`{order, fills}`) or cancelled (`{order}`). */
 export function orderAnswerJson(order: OrderView, fills?: readonly MyTradeView[]): string {
-  if (fills === undefined) return ['{"order":', orderViewJson(order), '}'].join('');
-  const parts = ['{"order":', orderViewJson(order), ',"fills":['];
-  for (let i = 0; i < fills.length; i++) {
-    if (i > 0) parts.push(',');
-    parts.push(tradeViewJson(fills[i]!));
-  }
-  parts.push(']}');
-  return parts.join('');
+  if (fills === undefined) return `{"order":${orderViewJson(order)}}`;
+  let list = '';
+  for (let i = 0; i < fills.length; i++) list += (i === 0 ? '' : ',') + tradeViewJson(fills[i]!);
+  return `{"order":${orderViewJson(order)},"fills":[${list}]}`;
 }
