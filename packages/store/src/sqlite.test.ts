@@ -110,6 +110,18 @@ describe('embedded store (SQLite)', () => {
       expect([...select.iterate(ids)]).toEqual(expected);
       expect(() => select.all(ids.slice(1))).toThrow(/Too few parameter values/);
     }
+    // A buffer binds as a blob; an array or a plain object is a mistake, refused as it was when
+    // every list went as one array (as arguments, better-sqlite3 would unpack the array and read
+    // the object as named parameters).
+    db.prepare('delete from t').run([]);
+    const insert = db.prepare('insert into t (i, v) values (?, ?)');
+    insert.run([1, Buffer.from([1, 2])]);
+    expect(db.prepare('select v from t where i = ?').all([1])).toEqual([{ v: Buffer.from([1, 2]) }]);
+    for (const mistake of [[2, 3], { a: 1 }])
+      expect(() => insert.run([2, mistake])).toThrow(
+        /can only bind numbers, strings, bigints, buffers, and null/,
+      );
+    expect(db.prepare('select count(*) as n from t').all([])).toEqual([{ n: 1 }]);
     sqlite.close();
   });
 });

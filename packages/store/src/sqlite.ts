@@ -69,12 +69,23 @@ export function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDataba
  * directly.
  */
 function boundByArguments(statement: BetterSqlite3.Statement): SqliteStatement {
-  const spread = (parameters: ReadonlyArray<unknown>): boolean => parameters.length <= spreadParametersMax;
   return {
     reader: statement.reader,
-    all: (parameters) => (spread(parameters) ? statement.all(...parameters) : statement.all(parameters)),
-    run: (parameters) => (spread(parameters) ? statement.run(...parameters) : statement.run(parameters)),
+    all: (parameters) => (spreadable(parameters) ? statement.all(...parameters) : statement.all(parameters)),
+    run: (parameters) => (spreadable(parameters) ? statement.run(...parameters) : statement.run(parameters)),
     iterate: (parameters) =>
-      spread(parameters) ? statement.iterate(...parameters) : statement.iterate(parameters),
+      spreadable(parameters) ? statement.iterate(...parameters) : statement.iterate(parameters),
   };
+}
+
+/**
+ * As arguments, better-sqlite3 would unpack an array and read a plain object as named parameters,
+ * where inside the one array both are refused ("SQLite3 can only bind numbers, strings, bigints,
+ * buffers, and null"): a list holding either goes as the array, so a mistake still fails loudly.
+ */
+function spreadable(parameters: ReadonlyArray<unknown>): boolean {
+  if (parameters.length > spreadParametersMax) return false;
+  for (const value of parameters)
+    if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value)) return false;
+  return true;
 }
