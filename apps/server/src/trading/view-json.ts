@@ -10,8 +10,8 @@ import type { BalanceView, MyTradeView, OrderView } from '@lockstep/protocol';
  *
  * The pieces are joined, not concatenated: `a + b` makes a tree of pieces, which the
  * young-generation collector copies node by node when it runs while the batch holds the text; a
- * join makes one flat string. Written with templates, the texts cost more in collection (about
- * 20,000 instructions a request) than they saved.
+ * join makes one flat string. Written with template literals, the collector's share of an order
+ * request rose from about 9,000 instructions to 40,000 (`collectorPerRequest`).
  *
  * What is written without escaping is what the server makes itself from a fixed alphabet: the
  * engine's names (side, type, status…), decimal strings and ISO times. Symbols and asset codes
