@@ -160,6 +160,9 @@ describe('StoreTradingPort on a real SQLite store', () => {
       for (const event of live) types.add(event.type);
     }
     expect([...types].sort()).toEqual(['balance.updated', 'order.updated', 'trade.executed']);
+    // Each published event carries the text the store holds, for the hub's frames.
+    for (const batch of published)
+      batch.events.forEach((event, i) => expect(batch.dataTexts?.[i]).toBe(JSON.stringify(event.data)));
   });
 
   it('folds every committed trade into the candles, across a failed commit, a clock step back and a restart', async () => {

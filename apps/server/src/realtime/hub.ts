@@ -14,6 +14,7 @@ import type { Store } from '@lockstep/store';
 import type { ServerConfig } from '../config.ts';
 import type { AccountEventBatch, EventBus } from '../services/event-bus.ts';
 import { toAccountEvent } from '../services/account-stream.ts';
+import { eventFrame } from './event-frame.ts';
 import type { AuthService, Principal } from '../services/auth-service.ts';
 import type { MarketFeed } from '../trading/market-feed.ts';
 import { sessionExpiresAt } from '../domain/session-policy.ts';
@@ -353,7 +354,7 @@ export class RealtimeHub {
     // per frame per device was a third of the server's time.
     const frames: Array<string | undefined> = new Array<string | undefined>(batch.events.length);
     const frameOf = (i: number): string =>
-      (frames[i] ??= JSON.stringify({ type: 'event', epoch: batch.epoch, event: batch.events[i]! }));
+      (frames[i] ??= eventFrame(batch.epoch, batch.events[i]!, batch.dataTexts?.[i]));
     for (const conn of conns) {
       if (!conn.subscribed) continue;
       const socket = corkable(conn.ws);

@@ -61,7 +61,12 @@ export async function commitWithEvents<T>(
         return { accountId, seq, type: e.type, data: e.data, json: e.json, createdAt: now };
       });
       stored.push(...batch);
-      published.push({ accountId, epoch, events: batch.map(toAccountEvent) });
+      published.push({
+        accountId,
+        epoch,
+        events: batch.map(toAccountEvent),
+        dataTexts: batch.map((e) => e.json),
+      });
     }
     await repos.events.appendMany(stored);
     await repos.notifications.insertMany(notifications);

@@ -5,6 +5,12 @@ export interface AccountEventBatch {
   accountId: number;
   epoch: string;
   events: AccountEvent[];
+  /**
+   * Each event's data as JSON, where the writer made it (the text the store holds; it equals
+   * `JSON.stringify(event.data)`), so the hub does not serialise it again. Absent or undefined
+   * for an event written without one.
+   */
+  dataTexts?: ReadonlyArray<string | undefined>;
 }
 
 /**
