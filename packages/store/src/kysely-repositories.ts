@@ -106,10 +106,15 @@ function advanceSeqsText(n: number): string {
   return text;
 }
 
+/** What an event's `data` column holds: the writer's own text when it made one. */
+function storedData(e: StoredEvent): string {
+  return e.json ?? JSON.stringify(e.data);
+}
+
 const eventInsert = new BulkInsert(
   'account_events',
   ['account_id', 'seq', 'type', 'data', 'created_at'],
-  (e: StoredEvent) => [e.accountId, e.seq, e.type, e.json ?? JSON.stringify(e.data), e.createdAt],
+  (e: StoredEvent) => [e.accountId, e.seq, e.type, storedData(e), e.createdAt],
 );
 
 /** Repositories over one Kysely executor: the database itself, or an open transaction. */
@@ -309,7 +314,7 @@ export function kyselyRepositories(db: Executor, dialect: Dialect): Repositories
             account_id: e.accountId,
             seq: e.seq,
             type: e.type,
-            data: e.json ?? JSON.stringify(e.data),
+            data: storedData(e),
             created_at: e.createdAt,
           })
           .execute();

@@ -13,7 +13,7 @@ import type { EventBus } from '../services/event-bus.ts';
 import type { TradingBatchHooks } from '../services/sync-service.ts';
 import { candleUpdates, type CandleTrade } from '../trading/market-data.ts';
 import type { TradingPresenter } from '../trading/presenters.ts';
-import { balanceViewJson, orderViewJson, tradeViewJson } from '../trading/view-json.ts';
+import { balanceEventJson, orderEventJson, tradeEventJson } from '../trading/view-json.ts';
 import {
   batchEvents,
   type CommittedBatch,
@@ -179,20 +179,10 @@ export class StoreTradingPort implements TradingStorePort {
     for (const event of events) {
       if (event.kind === 'balance' && !this.streamless.has(event.account)) {
         const balance = this.presenter.balance(event);
-        emit<BalanceUpdatedEvent>(
-          event.account,
-          'balance.updated',
-          { balance },
-          `{"balance":${balanceViewJson(balance)}}`,
-        );
+        emit<BalanceUpdatedEvent>(event.account, 'balance.updated', { balance }, balanceEventJson(balance));
       } else if (event.kind === 'order' && !this.streamless.has(event.account)) {
         const order = this.presenter.order(event, at);
-        emit<OrderUpdatedEvent>(
-          event.account,
-          'order.updated',
-          { order },
-          `{"order":${orderViewJson(order)}}`,
-        );
+        emit<OrderUpdatedEvent>(event.account, 'order.updated', { order }, orderEventJson(order));
       } else if (event.kind === 'trade') {
         for (const side of this.presenter.tradeSides(event, at)) {
           if (this.streamless.has(side.account)) continue;
@@ -200,7 +190,7 @@ export class StoreTradingPort implements TradingStorePort {
             side.account,
             'trade.executed',
             { trade: side.trade },
-            `{"trade":${tradeViewJson(side.trade)}}`,
+            tradeEventJson(side.trade),
           );
         }
       }

@@ -118,9 +118,24 @@ export function tradeViewJson(v: MyTradeView): string {
   ].join('');
 }
 
+/** The data of `order.updated` (`{order}`), which is also the answer to an order cancelled. */
+export function orderEventJson(order: OrderView): string {
+  return `{"order":${orderViewJson(order)}}`;
+}
+
+/** The data of `balance.updated` (`{balance}`). */
+export function balanceEventJson(balance: BalanceView): string {
+  return `{"balance":${balanceViewJson(balance)}}`;
+}
+
+/** The data of `trade.executed` (`{trade}`). */
+export function tradeEventJson(trade: MyTradeView): string {
+  return `{"trade":${tradeViewJson(trade)}}`;
+}
+
 /** The answer to an order placed (`{order, fills}`) or cancelled (`{order}`). */
 export function orderAnswerJson(order: OrderView, fills?: readonly MyTradeView[]): string {
-  if (fills === undefined) return `{"order":${orderViewJson(order)}}`;
+  if (fills === undefined) return orderEventJson(order);
   let list = '';
   for (let i = 0; i < fills.length; i++) list += (i === 0 ? '' : ',') + tradeViewJson(fills[i]!);
   return `{"order":${orderViewJson(order)},"fills":[${list}]}`;
