@@ -1,4 +1,4 @@
-import { EventKind, OrderStatus, recordLength, type Engine } from '@lockstep/engine';
+import { EventKind, OrderStatus, recordLength, type Engine, type EventBuffer } from '@lockstep/engine';
 import type { WorkloadCommand } from './workload.ts';
 
 /** What a run did, counted on the engine's own output so both engines can be compared. */
@@ -13,9 +13,8 @@ export interface RunTally {
 /** Commands per batch: the host drains and clears the event buffer after each, as a group commit would. */
 export const batchCommands = 1024;
 
-/** Counts trades, traded lots and cancellations in the event buffer, then clears it. */
-function drain(engine: Engine, tally: RunTally): void {
-  const out = engine.events;
+/** Counts trades, traded lots and cancellations in an event buffer, then clears it. */
+export function drainEvents(out: EventBuffer, tally: RunTally): void {
   const d = out.data;
   for (let i = 0; i < out.length;) {
     const kind = d[i]!;
@@ -40,11 +39,11 @@ export function runLockstep(engine: Engine, commands: WorkloadCommand[], from: n
   for (let n = from; n < to; n++) {
     if (engine.execute(commands[n]!.lockstep) !== 0) tally.rejected++;
     if (++inBatch === batchCommands) {
-      drain(engine, tally);
+      drainEvents(engine.events, tally);
       inBatch = 0;
     }
   }
-  drain(engine, tally);
+  drainEvents(engine.events, tally);
   tally.nanoseconds = Number(process.hrtime.bigint() - start);
   return tally;
 }

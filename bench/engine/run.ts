@@ -1,8 +1,7 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { OrderBook } from 'nodejs-order-book';
 import { measureLatency, runLockstep, type RunTally } from './lockstep-runner.ts';
 import { fundedEngine } from './market-setup.ts';
+import { collectGarbage } from './settle.ts';
 import { peerCalls, runPeer, type PeerCall } from './peer-runner.ts';
 import { generateWorkload, restingTarget, type WorkloadCommand } from './workload.ts';
 
@@ -19,18 +18,6 @@ const seed = Number(process.env.BENCH_SEED ?? 20240611);
 const commandsMeasured = Number(process.env.BENCH_COMMANDS ?? 1_000_000);
 const warmupCommands = 300_000;
 const passes = 3;
-
-/** Milliseconds to let V8's background sweeping finish after a forced collection. */
-const settleMs = 250;
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-/** A full collection, then a pause in which V8's helper threads finish their work. */
-function collectGarbage(): void {
-  gc();
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, settleMs);
-}
 
 function perSecond(tally: RunTally): number {
   return Math.round(commandsMeasured / (tally.nanoseconds / 1e9));

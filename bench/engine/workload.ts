@@ -17,6 +17,8 @@ import { mulberry32 } from '@lockstep/engine';
 /** One command in both engines' vocabularies, built before timing starts. */
 export interface WorkloadCommand {
   lockstep: Command;
+  /** The order id Lockstep gave a placed order (the cancelled one's for a cancel). */
+  orderId: number;
   /** 0 limit, 1 market, 2 cancel (the peer's three calls). */
   peerKind: number;
   peerSide: 'buy' | 'sell';
@@ -70,7 +72,10 @@ export function generateWorkload(seed: number, seedOrders: number, commands: num
     const command = n < seedOrders ? passiveOrder(random, engine) : nextCommand(random, engine, resting);
     const code = engine.execute(command.lockstep);
     if (code !== Result.OK) throw new Error(`workload command ${n} rejected with code ${code}`);
-    if (command.peerKind !== 2) command.peerId = String(engine.lastOrderId);
+    if (command.peerKind !== 2) {
+      command.orderId = engine.lastOrderId;
+      command.peerId = String(engine.lastOrderId);
+    }
     trackResting(engine, resting);
     list.push(command);
   }
@@ -85,6 +90,7 @@ function nextCommand(random: () => number, engine: Engine, resting: RestingSet):
     const lockstep = cancelOrder(resting.accounts[at]!, 0, { orderId: id });
     return {
       lockstep,
+      orderId: id,
       peerKind: 2,
       peerSide: 'buy',
       peerId: String(id),
@@ -117,7 +123,16 @@ function limitCommand(
   const lockstep = placeOrder({ account, market: 0, side, price, quantity, timeInForce: tif });
   const peerSide = side === Side.BUY ? 'buy' : 'sell';
   const peerTif = tif === TimeInForce.IOC ? 'IOC' : 'GTC';
-  return { lockstep, peerKind: 0, peerSide, peerId: '', peerSize: quantity, peerPrice: price, peerTif };
+  return {
+    lockstep,
+    orderId: 0,
+    peerKind: 0,
+    peerSide,
+    peerId: '',
+    peerSize: quantity,
+    peerPrice: price,
+    peerTif,
+  };
 }
 
 /** A GTC order inside its own side of the book, up to 400 ticks away, mostly close. */
@@ -155,7 +170,16 @@ function aggressiveOrder(random: () => number, engine: Engine): WorkloadCommand 
   const account = 1 + Math.floor(random() * accountsTotal);
   const lockstep = placeOrder({ account, market: 0, side, type: OrderType.MARKET, quantity });
   const peerSide = side === Side.BUY ? 'buy' : 'sell';
-  return { lockstep, peerKind: 1, peerSide, peerId: '', peerSize: quantity, peerPrice: 0, peerTif: 'GTC' };
+  return {
+    lockstep,
+    orderId: 0,
+    peerKind: 1,
+    peerSide,
+    peerId: '',
+    peerSize: quantity,
+    peerPrice: 0,
+    peerTif: 'GTC',
+  };
 }
 
 /** Reads the ORDER records of the last command and keeps the resting set current. */
