@@ -14,12 +14,7 @@ import type { TradingBatchHooks } from '../services/sync-service.ts';
 import { candleUpdates, type CandleTrade } from '../trading/market-data.ts';
 import type { TradingPresenter } from '../trading/presenters.ts';
 import { balanceEventJson, orderEventJson, tradeEventJson } from '../trading/view-json.ts';
-import {
-  batchEvents,
-  type CommittedBatch,
-  type JournalEntry,
-  type TradingStorePort,
-} from './trading-host.ts';
+import type { CommittedBatch, JournalEntry, TradingStorePort } from './trading-host.ts';
 
 /** Journal entries are read back in pages of this many, so a long replay never loads all at once. */
 const journalPageSize = 5_000;
@@ -93,9 +88,8 @@ export class StoreTradingPort implements TradingStorePort {
             createdAt: batch.at,
           })),
         );
-        const events = batchEvents(batch);
-        candles = await this.project(repos, events, batch.at);
-        this.stream(emit, events, batch.at);
+        candles = await this.project(repos, batch.events, batch.at);
+        this.stream(emit, batch.events, batch.at);
         await this.hooks.current?.inBatch(repos, emit, batch);
       });
     } catch (error) {

@@ -40,18 +40,20 @@ export interface JournalEntry {
 export interface CommittedBatch {
   entries: JournalEntry[];
   outcomes: CommandOutcome[];
+  /** Every outcome's events, in engine order, gathered once for the batch's consumers. */
+  events: EngineEvent[];
   /** When the batch ran; the engine has no clock, so the host stamps its changes. */
   at: number;
 }
 
 /**
- * Every event of a batch, in engine order. A loop, not `flatMap`: V8's `flatMap` calls into its
- * runtime for each command's list, about 2 % of an order request's server work in all
+ * Every event of a batch's outcomes, in engine order. A loop, not `flatMap`: V8's `flatMap` calls
+ * into its runtime for each command's list, about 2 % of an order request's server work in all
  * (`bench:orders-instructions`).
  */
-export function batchEvents(batch: CommittedBatch): EngineEvent[] {
+function eventsOf(outcomes: readonly CommandOutcome[]): EngineEvent[] {
   const events: EngineEvent[] = [];
-  for (const outcome of batch.outcomes) for (const event of outcome.events) events.push(event);
+  for (const outcome of outcomes) for (const event of outcome.events) events.push(event);
   return events;
 }
 
@@ -248,7 +250,7 @@ export class TradingHost {
     const started = performance.now();
     const outcomes = commands.map((command) => this.run(command, at));
     const entries = outcomes.map((outcome, i) => ({ seq: outcome.journalSeq, command: commands[i]! }));
-    const batch = { entries, outcomes, at };
+    const batch = { entries, outcomes, events: eventsOf(outcomes), at };
     const ran = performance.now();
     const observer = this.options.observer;
     try {

@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import {
@@ -24,7 +25,9 @@ const errors = errorResponses(400, 401, 403, 404, 429);
  * text, and serializing the answer from its schema again was about 3 % of an order request's
  * server work (`bench:orders-instructions`). The schemas still document them.
  */
-const jsonType = 'application/json; charset=utf-8';
+function sendOrderAnswer(reply: FastifyReply, order: OrderView, fills?: readonly MyTradeView[]) {
+  return reply.type('application/json; charset=utf-8').send(orderAnswerJson(order, fills));
+}
 const SymbolParam = Type.String({ pattern: '^[A-Z0-9]{2,20}$' });
 const security = sessionOrKeySecurity;
 
@@ -55,7 +58,7 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<
     },
     async (request, reply) => {
       const { order, fills } = await trading.placeOrder(principalOf(request).account.id, request.body);
-      return reply.type(jsonType).send(orderAnswerJson(order, fills));
+      return sendOrderAnswer(reply, order, fills);
     },
   );
 
@@ -118,7 +121,7 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<
       const order = await trading.cancelOrder(principalOf(request).account.id, request.params.symbol, {
         orderId: request.params.orderId,
       });
-      return reply.type(jsonType).send(orderAnswerJson(order));
+      return sendOrderAnswer(reply, order);
     },
   );
 
@@ -138,7 +141,7 @@ export const tradingRoutes: FastifyPluginAsyncTypebox<
       const order = await trading.cancelOrder(principalOf(request).account.id, request.params.symbol, {
         clientOrderId: request.params.clientOrderId,
       });
-      return reply.type(jsonType).send(orderAnswerJson(order));
+      return sendOrderAnswer(reply, order);
     },
   );
 

@@ -1,5 +1,5 @@
 import { parseMultiple, Result, type OrderEvent } from '@lockstep/engine';
-import { batchEvents, type CommittedBatch } from '../engine-host/trading-host.ts';
+import type { CommittedBatch } from '../engine-host/trading-host.ts';
 import {
   LockstepError,
   notificationCategories,
@@ -357,7 +357,7 @@ export class SyncService implements TradingBatchHooks {
         at,
       );
     });
-    const events = batchEvents(batch);
+    const events = batch.events;
     const filledOrders = new Set<string>();
     const lastState = new Map<string, OrderEvent>();
     const range = new Map<string, { low: number; high: number }>();
