@@ -126,6 +126,7 @@ function inRange(value: number, min: number, max: number): boolean {
 
 /** Open orders by id: direct-mapped on sequential ids, as Lockstep's OrderIndex. */
 const indexBits = 20;
+const indexMask = (1 << indexBits) - 1;
 
 export class ObjectEngine {
   readonly events = new EventBuffer();
@@ -428,10 +429,10 @@ export class ObjectEngine {
     this.touchDepth(level);
     if (--level.count === 0) {
       if (level.quantity !== 0) throw new Error('an empty level has quantity');
-      const levels = (order.side === Side.BUY ? this.bids : this.asks).levels;
+      const bookSide = order.side === Side.BUY ? this.bids : this.asks;
+      const levels = bookSide.levels;
       const last = levels.length - 1;
-      const index =
-        levels[last] === level ? last : (order.side === Side.BUY ? this.bids : this.asks).search(level.price);
+      const index = levels[last] === level ? last : bookSide.search(level.price);
       for (let k = index; k < last; k++) levels[k] = levels[k + 1]!;
       levels.pop();
       level.live = false;
@@ -441,7 +442,7 @@ export class ObjectEngine {
   }
 
   private registerOpen(account: Account, order: Order): void {
-    const cell = order.id & ((1 << indexBits) - 1);
+    const cell = order.id & indexMask;
     if (this.open[cell] !== null) throw new Error('two open orders share an index cell');
     this.open[cell] = order;
     const tail = account.openTail;
@@ -455,7 +456,7 @@ export class ObjectEngine {
 
   private unregisterOpen(order: Order): void {
     const account = order.account!;
-    this.open[order.id & ((1 << indexBits) - 1)] = null;
+    this.open[order.id & indexMask] = null;
     const prev = order.accountPrev;
     const next = order.accountNext;
     if (prev === null) account.openHead = next;
@@ -561,7 +562,6 @@ export class ObjectEngine {
   }
 
   private finishTaker(account: Account, order: Order, canRest: boolean): void {
-    const market = this.market;
     const remaining = order.quantity - order.executed;
     const rests = remaining > 0 && canRest;
     if (remaining === 0) order.status = OrderStatus.FILLED;
@@ -571,42 +571,40 @@ export class ObjectEngine {
       this.addToLevel(order);
       this.registerOpen(account, order);
     }
-    const sell = order.side === Side.SELL;
-    const keep = !rests
-      ? 0
-      : sell
-        ? remaining * market.lotUnits
-        : remaining * order.price * market.quotePerTickLot;
-    const surplus = this.takerLocked - keep;
+    const surplus = this.takerLocked - (rests ? this.reservationOf(order) : 0);
     if (!(surplus >= 0)) throw new Error('a taker holds less than its remainder needs');
-    if (surplus > 0) {
-      const locked = sell ? order.base! : order.quote!;
-      locked.locked -= surplus;
-      locked.free += surplus;
-      this.touch(locked);
-    }
+    if (surplus > 0) this.unlock(order, surplus);
     this.takerLocked = 0;
     this.writeOrder(order);
     if (!rests) this.release(order);
   }
 
+  /** What a resting order holds locked: its remaining base, or its remaining cost at its price. */
+  private reservationOf(order: Order): number {
+    const remaining = order.quantity - order.executed;
+    if (order.side === Side.SELL) return remaining * this.market.lotUnits;
+    return remaining * order.price * this.market.quotePerTickLot;
+  }
+
+  /** Moves `amount` of what an order locked back to free. */
+  private unlock(order: Order, amount: number): void {
+    const locked = order.side === Side.SELL ? order.base! : order.quote!;
+    locked.locked -= amount;
+    locked.free += amount;
+    this.touch(locked);
+    if (!(locked.locked >= 0)) throw new Error('an order unlocked more than it locked');
+  }
+
   private cancel(cmd: CancelOrderCommand): number {
-    const market = this.market;
     const account = this.accounts[cmd.account];
     if (account === undefined || cmd.orderId === 0) return Result.UNKNOWN_ORDER;
-    const order = this.open[cmd.orderId & ((1 << indexBits) - 1)];
+    const order = this.open[cmd.orderId & indexMask];
     if (order === null || order === undefined || order.id !== cmd.orderId || order.account !== account) {
       return Result.UNKNOWN_ORDER;
     }
-    const remaining = order.quantity - order.executed;
-    const sell = order.side === Side.SELL;
-    const reserved = sell ? remaining * market.lotUnits : remaining * order.price * market.quotePerTickLot;
+    const reserved = this.reservationOf(order);
     this.removeFromLevel(order);
-    const locked = sell ? order.base! : order.quote!;
-    locked.locked -= reserved;
-    locked.free += reserved;
-    this.touch(locked);
-    if (!(locked.locked >= 0)) throw new Error('a cancel unlocked more than was locked');
+    this.unlock(order, reserved);
     order.status = OrderStatus.CANCELED;
     this.writeOrder(order);
     this.unregisterOpen(order);
